@@ -1,0 +1,73 @@
+"""What each role may do, in one table, and the Django groups that carry it.
+
+The groups are created by data migrations (jvtracker 0002 and each later app's own
+migration call :func:`sync_role_groups`); later issues narrow what a role *sees* in the
+selectors, while these permissions say what it may *do* in the admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.apps import apps as global_apps
+
+from jvtracker.choices import Role
+
+PROJECT_APPS = ("jvtracker", "milestones", "datagov", "kpis", "reports")
+# The programme itself: partners read it, nothing more.
+PROGRAMME_MODELS = (
+    "milestones.programme",
+    "milestones.track",
+    "milestones.milestone",
+    "milestones.stagegate",
+    "milestones.gatecriterion",
+    "milestones.gatecondition",
+    "milestones.deliverable",
+)
+
+
+def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
+    """Ids of the permissions ``role`` should hold, chosen by app, model and action."""
+    wanted = set()
+    for perm in permissions:
+        app_label = perm.content_type.app_label
+        model = perm.content_type.model
+        action = perm.codename.split("_", 1)[0]
+        if app_label not in PROJECT_APPS:
+            continue
+        is_history = model.startswith("historical")
+        if role == Role.PMO:
+            # History is evidence: nobody, the PMO included, may delete or edit it.
+            if not is_history or action == "view":
+                wanted.add(perm.pk)
+        elif role == Role.POLICY:
+            if action == "view":
+                wanted.add(perm.pk)
+        elif role == Role.PARTNER:
+            if action == "view" and f"{app_label}.{model}" in PROGRAMME_MODELS:
+                wanted.add(perm.pk)
+    return wanted
+
+
+def sync_role_groups(apps=global_apps, schema_editor=None) -> None:
+    """Create the three role groups and give each exactly its permissions. Idempotent."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate; create them now so the groups
+    # can hold them from this migration on.
+    for app_config in apps.get_app_configs():
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = original
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    permissions = list(permission_model.objects.select_related("content_type"))
+    for role in Role:
+        group, _ = group_model.objects.get_or_create(name=role.value)
+        group.permissions.set(_wanted_permissions(role, permissions))
+
+
+def noop(apps, schema_editor) -> None:
+    """Reverse of sync_role_groups: groups are left in place."""

@@ -1,0 +1,40 @@
+"""Writes to the consortium: organizations and the users who act for them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from jvtracker.choices import Role
+from jvtracker.common.services import validated_save
+from jvtracker.models import Organization, User
+
+
+@transaction.atomic
+def organization_save(*, organization: Organization, actor: User | None) -> Organization:
+    """Create or update an organization; equity shares may not exceed 100 % in total."""
+    # Lock the table's rows so two concurrent saves cannot both pass the equity check.
+    list(Organization.objects.select_for_update().values_list("pk", flat=True))
+    return validated_save(organization, actor=actor)
+
+
+def user_sync_role_group(*, user: User) -> None:
+    """Make the user a member of exactly the group of their role."""
+    group, _ = Group.objects.get_or_create(name=user.role)
+    other_roles = user.groups.filter(name__in=Role.values).exclude(pk=group.pk)
+    user.groups.remove(*other_roles)
+    user.groups.add(group)
+
+
+@transaction.atomic
+def user_save(
+    *, user: User, actor: User | None, password: str | None = None
+) -> User:
+    """Create or update a user; role changes move them to the role's group."""
+    if password is not None:
+        user.set_password(password)
+    # Staff status follows the role: PMO and policy staff use the admin.
+    user.is_staff = user.is_superuser or user.role in (Role.PMO, Role.POLICY)
+    validated_save(user, actor=actor)
+    user_sync_role_group(user=user)
+    return user

@@ -1,0 +1,118 @@
+"""Every write to the programme: validated, attributed in history, atomic."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jvtracker.common.services import validated_save
+from jvtracker.models import User
+from milestones.choices import GateDecision
+from milestones.models import (
+    Deliverable,
+    EvidenceFile,
+    GateCondition,
+    GateCriterion,
+    Milestone,
+    Programme,
+    Risk,
+    StageGate,
+    Track,
+)
+
+
+@transaction.atomic
+def programme_save(*, programme: Programme, actor: User | None) -> Programme:
+    return validated_save(programme, actor=actor)
+
+
+@transaction.atomic
+def track_save(*, track: Track, actor: User | None) -> Track:
+    return validated_save(track, actor=actor)
+
+
+@transaction.atomic
+def milestone_save(*, milestone: Milestone, actor: User | None) -> Milestone:
+    """Create or update a milestone; its dates must fall within the programme window."""
+    return validated_save(milestone, actor=actor)
+
+
+@transaction.atomic
+def stage_gate_save(*, gate: StageGate, actor: User | None) -> StageGate:
+    """Create or update a gate; a decision other than pending needs a rationale and date."""
+    return validated_save(gate, actor=actor)
+
+
+@transaction.atomic
+def stage_gate_decide(
+    *,
+    gate: StageGate,
+    decision: str,
+    rationale: str,
+    actor: User | None,
+    decision_date=None,
+) -> StageGate:
+    """Record the evaluation committee's decision on a gate."""
+    if decision not in GateDecision.values:
+        raise ValidationError({"decision": _("Unknown decision %(value)s.") % {"value": decision}})
+    gate.decision = decision
+    gate.rationale = rationale
+    gate.decision_date = decision_date or timezone.localdate()
+    return validated_save(gate, actor=actor)
+
+
+@transaction.atomic
+def gate_criterion_save(*, criterion: GateCriterion, actor: User | None) -> GateCriterion:
+    return validated_save(criterion, actor=actor)
+
+
+@transaction.atomic
+def gate_condition_save(*, condition: GateCondition, actor: User | None) -> GateCondition:
+    return validated_save(condition, actor=actor)
+
+
+@transaction.atomic
+def deliverable_save(*, deliverable: Deliverable, actor: User | None) -> Deliverable:
+    return validated_save(deliverable, actor=actor)
+
+
+@transaction.atomic
+def risk_save(*, risk: Risk, actor: User | None) -> Risk:
+    return validated_save(risk, actor=actor)
+
+
+def evidence_attach(
+    *, deliverable: Deliverable, upload: UploadedFile, actor: User
+) -> EvidenceFile:
+    """Store an evidence file privately, with its SHA-256; nothing is left behind on error."""
+    if upload.size is None or upload.size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            {"file": _("The file is larger than %(limit)s bytes.") % {"limit": settings.UPLOAD_MAX_BYTES}}
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = EvidenceFile(
+        deliverable=deliverable,
+        original_name=upload.name[:255],
+        sha256=digest.hexdigest(),
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    evidence.file.save(upload.name, upload, save=False)
+    try:
+        with transaction.atomic():
+            validated_save(evidence, actor=actor)
+    except Exception:
+        evidence.file.delete(save=False)
+        raise
+    return evidence
