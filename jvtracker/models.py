@@ -78,11 +78,9 @@ class Organization(models.Model):
         super().clean()
         if self.equity_share is None:
             return
-        others = (
-            Organization.objects.exclude(pk=self.pk)
-            .aggregate(total=Sum("equity_share"))["total"]
-            or Decimal("0")
-        )
+        others = Organization.objects.exclude(pk=self.pk).aggregate(total=Sum("equity_share"))[
+            "total"
+        ] or Decimal("0")
         if others + self.equity_share > EQUITY_TOTAL_LIMIT:
             raise ValidationError(
                 {
@@ -113,9 +111,7 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(role__in=Role.values), name="user_role_is_known"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_is_known"),
         ]
 
     @property

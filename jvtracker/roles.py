@@ -43,9 +43,10 @@ def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
         elif role == Role.POLICY:
             if action == "view":
                 wanted.add(perm.pk)
-        elif role == Role.PARTNER:
-            if action == "view" and f"{app_label}.{model}" in PROGRAMME_MODELS:
-                wanted.add(perm.pk)
+        elif (
+            role == Role.PARTNER and action == "view" and f"{app_label}.{model}" in PROGRAMME_MODELS
+        ):
+            wanted.add(perm.pk)
     return wanted
 
 

@@ -27,9 +27,7 @@ def user_sync_role_group(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_save(
-    *, user: User, actor: User | None, password: str | None = None
-) -> User:
+def user_save(*, user: User, actor: User | None, password: str | None = None) -> User:
     """Create or update a user; role changes move them to the role's group."""
     if password is not None:
         user.set_password(password)

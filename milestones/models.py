@@ -280,11 +280,14 @@ class StageGate(models.Model):
                 errors["rationale"] = _("A decision other than pending needs a rationale.")
             if self.decision_date is None:
                 errors["decision_date"] = _("A decision other than pending needs its date.")
-        if self.fiscal_year and self.review_date:
-            if self.review_date < FiscalYear(self.fiscal_year).start:
-                errors["review_date"] = _(
-                    "The review date is before %(fy)s, the fiscal year it judges (from %(start)s)."
-                ) % {"fy": self.fiscal.label(), "start": FiscalYear(self.fiscal_year).start}
+        if (
+            self.fiscal_year
+            and self.review_date
+            and self.review_date < FiscalYear(self.fiscal_year).start
+        ):
+            errors["review_date"] = _(
+                "The review date is before %(fy)s, the fiscal year it judges (from %(start)s)."
+            ) % {"fy": self.fiscal.label(), "start": FiscalYear(self.fiscal_year).start}
         if self.decision_date and self.review_date and self.decision_date < self.review_date:
             errors["decision_date"] = _("The decision date is before the review date.")
         if self.programme_id is not None and self.fiscal_year:
@@ -355,7 +358,10 @@ class Deliverable(models.Model):
     """A deliverable of a milestone; its evidence files hang off it."""
 
     milestone = models.ForeignKey(
-        Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="deliverables"
+        Milestone,
+        verbose_name=_("milestone"),
+        on_delete=models.PROTECT,
+        related_name="deliverables",
     )
     title_ja = models.CharField(_("title (Japanese)"), max_length=300)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
@@ -386,7 +392,10 @@ class EvidenceFile(models.Model):
     """A file that evidences a deliverable; stored privately under a generated name."""
 
     deliverable = models.ForeignKey(
-        Deliverable, verbose_name=_("deliverable"), on_delete=models.PROTECT, related_name="evidence"
+        Deliverable,
+        verbose_name=_("deliverable"),
+        on_delete=models.PROTECT,
+        related_name="evidence",
     )
     file = models.FileField(_("file"), upload_to=evidence_upload_to, storage=private_storage)
     original_name = models.CharField(_("original name"), max_length=255)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from jvtracker.common.services import validated_save
 from jvtracker.models import User
-from milestones.choices import GateDecision
+from milestones.choices import GateDecision, MilestoneStatus
 from milestones.models import (
     Deliverable,
     EvidenceFile,
@@ -87,13 +88,14 @@ def risk_save(*, risk: Risk, actor: User | None) -> Risk:
     return validated_save(risk, actor=actor)
 
 
-def evidence_attach(
-    *, deliverable: Deliverable, upload: UploadedFile, actor: User
-) -> EvidenceFile:
+def evidence_attach(*, deliverable: Deliverable, upload: UploadedFile, actor: User) -> EvidenceFile:
     """Store an evidence file privately, with its SHA-256; nothing is left behind on error."""
     if upload.size is None or upload.size > settings.UPLOAD_MAX_BYTES:
         raise ValidationError(
-            {"file": _("The file is larger than %(limit)s bytes.") % {"limit": settings.UPLOAD_MAX_BYTES}}
+            {
+                "file": _("The file is larger than %(limit)s bytes.")
+                % {"limit": settings.UPLOAD_MAX_BYTES}
+            }
         )
     if upload.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
@@ -116,3 +118,26 @@ def evidence_attach(
         evidence.file.delete(save=False)
         raise
     return evidence
+
+
+OPEN_STATUSES = (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)
+
+
+@transaction.atomic
+def milestones_flag_overdue(*, today: dt.date | None = None) -> list[Milestone]:
+    """Flag as at risk every milestone past its due date that is still planned or in progress.
+
+    Only the PMO decides that a milestone was missed; the sweep only draws attention to it.
+    Each flag is a history row whose change reason names the sweep.
+    """
+    today = today or timezone.localdate()
+    flagged = []
+    overdue = Milestone.objects.select_for_update().filter(
+        due_date__lt=today, status__in=OPEN_STATUSES
+    )
+    for milestone in overdue:
+        milestone.status = MilestoneStatus.AT_RISK
+        milestone._change_reason = "overdue sweep"
+        validated_save(milestone, actor=None)
+        flagged.append(milestone)
+    return flagged

@@ -47,7 +47,7 @@ class UserFactory(DjangoModelFactory):
     is_staff = factory.LazyAttribute(lambda u: u.role in (Role.PMO, Role.POLICY))
 
     @factory.post_generation
-    def password(obj, create, extracted, **kwargs):  # noqa: N805
+    def password(obj, create, extracted, **kwargs):
         obj.set_password(extracted or "correct-horse-battery")
         if create:
             obj.save()

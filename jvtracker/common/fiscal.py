@@ -60,4 +60,6 @@ def fiscal_years_between(first: dt.date, last: dt.date) -> list[FiscalYear]:
     return [FiscalYear(year) for year in range(start.year, end.year + 1)]
 
 
-FISCAL_YEAR_HELP = _("Japanese fiscal year, named by the year it starts: 2027 = 2027-04-01 … 2028-03-31.")
+FISCAL_YEAR_HELP = _(
+    "Japanese fiscal year, named by the year it starts: 2027 = 2027-04-01 … 2028-03-31."
+)
