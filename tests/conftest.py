@@ -46,11 +46,4 @@ def _private_media(settings, tmp_path):
     root = tmp_path / "private"
     root.mkdir()
     settings.PRIVATE_MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": root, "base_url": None},
-        },
-    }
     return root

@@ -1,7 +1,7 @@
 """Production (docker compose): every secret from the environment, HTTPS only."""
 
 from .base import *  # noqa: F403
-from .base import PRIVATE_MEDIA_ROOT, env
+from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -24,9 +24,6 @@ X_FRAME_OPTIONS = "DENY"
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
-    },
+    "private": {"BACKEND": "jvtracker.common.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

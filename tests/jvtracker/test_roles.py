@@ -1,0 +1,50 @@
+"""The role groups created by the data migration, and what each may do."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from jvtracker.choices import Role
+from jvtracker.roles import sync_role_groups
+
+pytestmark = pytest.mark.django_db
+
+
+def _codenames(role: str) -> set[str]:
+    group = Group.objects.get(name=role)
+    return set(
+        f"{app}.{codename}"
+        for app, codename in group.permissions.values_list("content_type__app_label", "codename")
+    )
+
+
+def test_migrations_create_one_group_per_role():
+    assert set(Group.objects.values_list("name", flat=True)) >= set(Role.values)
+
+
+def test_pmo_runs_the_programme_but_cannot_alter_history():
+    perms = _codenames(Role.PMO)
+    assert {"milestones.change_stagegate", "milestones.add_risk", "jvtracker.add_user"} <= perms
+    assert "milestones.view_historicalstagegate" in perms
+    assert not any(
+        p.split(".")[1].startswith(("change_historical", "delete_historical")) for p in perms
+    )
+
+
+def test_policy_staff_read_everything_and_change_nothing():
+    perms = _codenames(Role.POLICY)
+    assert "milestones.view_risk" in perms and "milestones.view_stagegate" in perms
+    assert all(p.split(".")[1].startswith("view_") for p in perms)
+
+
+def test_partners_see_the_programme_read_only_and_not_the_risk_register():
+    perms = _codenames(Role.PARTNER)
+    assert {"milestones.view_milestone", "milestones.view_stagegate"} <= perms
+    assert "milestones.view_risk" not in perms
+    assert "jvtracker.view_user" not in perms
+    assert all(p.split(".")[1].startswith("view_") for p in perms)
+
+
+def test_syncing_the_groups_again_changes_nothing():
+    before = {role: _codenames(role) for role in Role.values}
+    sync_role_groups()
+    assert {role: _codenames(role) for role in Role.values} == before

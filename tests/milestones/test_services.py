@@ -1,0 +1,204 @@
+"""Rules of the programme, as the services enforce them for every entry point."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from milestones.choices import DatePrecision, GateDecision, GateKind, MilestoneStatus
+from milestones.models import EvidenceFile, Milestone, StageGate
+from milestones.services import (
+    evidence_attach,
+    milestone_save,
+    milestones_flag_overdue,
+    stage_gate_decide,
+    stage_gate_save,
+)
+from tests.factories import (
+    DeliverableFactory,
+    MilestoneFactory,
+    OrganizationFactory,
+    PMOUserFactory,
+    ProgrammeFactory,
+    StageGateFactory,
+    TrackFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _milestone(**fields) -> Milestone:
+    return Milestone(
+        programme=ProgrammeFactory(),
+        code="m",
+        track=TrackFactory(),
+        title_ja="テスト",
+        title_en="Test",
+        owner=OrganizationFactory(),
+        **fields,
+    )
+
+
+class TestStageGateDecision:
+    def test_decision_by_a_named_user_is_in_history_with_who_when_and_old_value(self):
+        gate = StageGateFactory()
+        chair = PMOUserFactory(username="sato")
+
+        stage_gate_decide(
+            gate=gate,
+            decision=GateDecision.CONTINUE_WITH_CONDITIONS,
+            rationale="GPU稼働率は目標未達だが改善傾向にある。",
+            decision_date=dt.date(2027, 12, 20),
+            actor=chair,
+        )
+
+        latest = gate.history.first()
+        assert latest.history_user == chair
+        assert latest.history_date is not None
+        assert latest.decision == GateDecision.CONTINUE_WITH_CONDITIONS
+        delta = latest.diff_against(latest.prev_record)
+        changed = {change.field: change for change in delta.changes}
+        assert changed["decision"].old == GateDecision.PENDING
+        assert changed["decision"].new == GateDecision.CONTINUE_WITH_CONDITIONS
+
+    def test_decision_other_than_pending_needs_a_rationale_and_nothing_is_saved(self):
+        gate = StageGateFactory()
+        history_before = gate.history.count()
+
+        with pytest.raises(ValidationError) as error:
+            stage_gate_decide(
+                gate=gate, decision=GateDecision.TERMINATE, rationale="  ", actor=None
+            )
+
+        assert "rationale" in error.value.message_dict
+        gate.refresh_from_db()
+        assert gate.decision == GateDecision.PENDING
+        assert gate.history.count() == history_before
+
+    def test_unknown_decision_is_rejected_on_the_decision_field(self):
+        gate = StageGateFactory()
+        with pytest.raises(ValidationError) as error:
+            stage_gate_decide(gate=gate, decision="approve", rationale="x", actor=None)
+        assert "decision" in error.value.message_dict
+
+    def test_review_date_before_the_fiscal_year_it_judges_is_rejected(self):
+        gate = StageGate(
+            programme=ProgrammeFactory(),
+            fiscal_year=2027,
+            kind=GateKind.ANNUAL,
+            title_ja="2027年度ステージゲート評価",
+            title_en="FY2027 stage gate",
+            review_date=dt.date(2027, 3, 31),  # the last day of FY2026
+        )
+        with pytest.raises(ValidationError) as error:
+            stage_gate_save(gate=gate, actor=None)
+        assert "review_date" in error.value.message_dict
+        assert not StageGate.objects.exists()
+
+    def test_gate_outside_the_programme_fiscal_years_is_rejected(self):
+        gate = StageGateFactory.build(programme=ProgrammeFactory(), fiscal_year=2031)
+        with pytest.raises(ValidationError) as error:
+            stage_gate_save(gate=gate, actor=None)
+        assert "fiscal_year" in error.value.message_dict
+
+    def test_one_gate_per_fiscal_year_and_kind(self):
+        existing = StageGateFactory(fiscal_year=2028, kind=GateKind.ANNUAL)
+        duplicate = StageGateFactory.build(
+            programme=existing.programme, fiscal_year=2028, kind=GateKind.ANNUAL
+        )
+        with pytest.raises(ValidationError):
+            stage_gate_save(gate=duplicate, actor=None)
+        # The mid-term evaluation in the same fiscal year is a different gate.
+        mid_term = StageGateFactory.build(
+            programme=existing.programme,
+            fiscal_year=2028,
+            kind=GateKind.MID_TERM,
+            review_date=dt.date(2029, 3, 31),
+        )
+        stage_gate_save(gate=mid_term, actor=None)
+        assert StageGate.objects.count() == 2
+
+
+class TestMilestoneWindow:
+    @pytest.mark.parametrize(
+        "due_date",
+        [dt.date(2026, 2, 28), dt.date(2031, 4, 1)],
+        ids=["before the call opens", "after FY2030 ends"],
+    )
+    def test_milestone_due_outside_the_programme_window_is_rejected(self, due_date):
+        with pytest.raises(ValidationError) as error:
+            milestone_save(milestone=_milestone(due_date=due_date), actor=None)
+        assert "due_date" in error.value.message_dict
+        assert not Milestone.objects.exists()
+
+    def test_window_edges_are_inside(self):
+        milestone_save(
+            milestone=_milestone(
+                window_start=dt.date(2026, 3, 1),
+                due_date=dt.date(2031, 3, 31),
+                date_precision=DatePrecision.MONTH,
+            ),
+            actor=None,
+        )
+        assert Milestone.objects.count() == 1
+
+    def test_window_must_start_before_it_ends(self):
+        milestone = _milestone(window_start=dt.date(2026, 9, 1), due_date=dt.date(2026, 8, 31))
+        with pytest.raises(ValidationError) as error:
+            milestone_save(milestone=milestone, actor=None)
+        assert "window_start" in error.value.message_dict
+
+
+class TestOverdueSweep:
+    def test_open_milestones_past_due_are_flagged_at_risk_with_a_reason(self):
+        overdue = MilestoneFactory(due_date=dt.date(2027, 3, 31), status=MilestoneStatus.PLANNED)
+        achieved = MilestoneFactory(due_date=dt.date(2027, 3, 31), status=MilestoneStatus.ACHIEVED)
+        future = MilestoneFactory(due_date=dt.date(2027, 4, 30), status=MilestoneStatus.IN_PROGRESS)
+
+        flagged = milestones_flag_overdue(today=dt.date(2027, 4, 1))
+
+        assert [m.pk for m in flagged] == [overdue.pk]
+        overdue.refresh_from_db()
+        assert overdue.status == MilestoneStatus.AT_RISK
+        assert overdue.history.first().history_change_reason == "overdue sweep"
+        achieved.refresh_from_db()
+        future.refresh_from_db()
+        assert achieved.status == MilestoneStatus.ACHIEVED
+        assert future.status == MilestoneStatus.IN_PROGRESS
+
+
+class TestEvidence:
+    def test_evidence_is_stored_privately_with_its_digest(self, _private_media):
+        deliverable = DeliverableFactory()
+        user = PMOUserFactory()
+        content = "成果報告書".encode()
+
+        evidence = evidence_attach(
+            deliverable=deliverable,
+            upload=SimpleUploadedFile("../../報告書.pdf", content),
+            actor=user,
+        )
+
+        import hashlib
+
+        assert evidence.sha256 == hashlib.sha256(content).hexdigest()
+        assert evidence.size == len(content)
+        stored = list(_private_media.rglob("*.pdf"))
+        assert len(stored) == 1
+        assert stored[0].read_bytes() == content
+        # The stored name is generated: nothing of the upload's name, no traversal.
+        assert ".." not in evidence.file.name and "報告書" not in evidence.file.name
+        assert evidence.history.first().history_user == user
+
+    def test_oversized_evidence_leaves_no_file_and_no_row(self, settings, _private_media):
+        settings.UPLOAD_MAX_BYTES = 10
+        with pytest.raises(ValidationError) as error:
+            evidence_attach(
+                deliverable=DeliverableFactory(),
+                upload=SimpleUploadedFile("big.pdf", b"x" * 11),
+                actor=PMOUserFactory(),
+            )
+        assert "file" in error.value.message_dict
+        assert not EvidenceFile.objects.exists()
+        assert not [p for p in _private_media.rglob("*") if p.is_file()]
