@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from jvtracker.choices import Role
 from jvtracker.common.services import validated_save
@@ -13,8 +14,14 @@ from jvtracker.models import Organization, User
 @transaction.atomic
 def organization_save(*, organization: Organization, actor: User | None) -> Organization:
     """Create or update an organization; equity shares may not exceed 100 % in total."""
-    # Lock the table's rows so two concurrent saves cannot both pass the equity check.
-    list(Organization.objects.select_for_update().values_list("pk", flat=True))
+    # Two concurrent saves must not both pass the equity check: on PostgreSQL lock the
+    # table against other writers (row locks would not stop a concurrent insert); SQLite
+    # already serialises writers.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"LOCK TABLE {Organization._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
+            )
     return validated_save(organization, actor=actor)
 
 
@@ -36,3 +43,9 @@ def user_save(*, user: User, actor: User | None, password: str | None = None) ->
     validated_save(user, actor=actor)
     user_sync_role_group(user=user)
     return user
+
+
+def user_record_login(sender, user: User, **kwargs) -> None:
+    """Note the time of a login without writing a history row for it."""
+    user.last_login = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=user.last_login)

@@ -58,7 +58,7 @@ class Programme(models.Model):
         blank=True,
         help_text=_("When the programme's window opens (e.g. the call for proposals)."),
     )
-    budget_note = models.CharField(_("budget note"), max_length=200, blank=True)
+    budget_note = models.TextField(_("budget note"), blank=True)
 
     history = HistoricalRecords()
 

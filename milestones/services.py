@@ -57,7 +57,7 @@ def stage_gate_decide(
     decision: str,
     rationale: str,
     actor: User | None,
-    decision_date=None,
+    decision_date: dt.date | None = None,
 ) -> StageGate:
     """Record the evaluation committee's decision on a gate."""
     if decision not in GateDecision.values:

@@ -79,3 +79,14 @@ def test_user_history_never_stores_the_password_hash():
     user = User(username="kato", organization=OrganizationFactory(), role=Role.PARTNER)
     user_save(user=user, actor=None, password="a-long-demo-password")
     assert not hasattr(user.history.first(), "password")
+
+
+def test_logging_in_updates_last_login_without_a_history_row(client):
+    user = PMOUserFactory(username="yamada")
+    rows_before = user.history.count()
+
+    assert client.login(username="yamada", password="correct-horse-battery")
+
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert user.history.count() == rows_before
