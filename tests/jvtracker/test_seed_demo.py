@@ -13,7 +13,8 @@ from django.core.management.base import CommandError
 
 from jvtracker.choices import OrganizationKind, Role
 from jvtracker.common.fiscal import FiscalYear
-from jvtracker.demo import CHANGE_REASON, STATUS_AS_OF
+from jvtracker.demo import CHANGE_REASON
+from jvtracker.demo.data import STATUS_AS_OF
 from jvtracker.models import Organization, User
 from milestones.choices import (
     DatePrecision,

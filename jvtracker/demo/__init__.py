@@ -1,0 +1,259 @@
+"""The demo seed: the JV's real programme and the demo users (``manage.py seed_demo``).
+
+The data (:mod:`jvtracker.demo.data`) is applied through the services, so every row is
+validated and has a history row whose change reason is ``seed_demo``.
+
+The seed only ever adds what is missing, looked up by natural key: the PMO edits these rows
+after the first run, and a re-run must neither undo those edits nor write a history row.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.db import models, transaction
+
+from jvtracker.demo.data import (
+    MILESTONES,
+    ORGANIZATIONS,
+    PROGRAMME,
+    RISK_REVIEW_DATE,
+    RISKS,
+    STAGE_GATES,
+    TRACKS,
+    Record,
+    demo_users,
+)
+from jvtracker.models import Organization, User
+from jvtracker.services import organization_save, user_save
+from milestones.choices import RiskStatus
+from milestones.models import GateCriterion, Milestone, Programme, Risk, StageGate, Track
+from milestones.services import (
+    gate_criterion_save,
+    milestone_save,
+    programme_save,
+    risk_save,
+    stage_gate_save,
+    track_save,
+)
+
+CHANGE_REASON = "seed_demo"
+PASSWORD_ENV = "DEMO_PASSWORD"
+PASSWORD_FILE_NAME = "demo-password"
+
+
+class PasswordSource(StrEnum):
+    ENVIRONMENT = "environment"
+    FILE = "file"
+    GENERATED = "generated"
+
+
+@dataclass(frozen=True)
+class DemoPassword:
+    value: str
+    source: PasswordSource
+    path: Path
+
+
+def demo_password_path() -> Path:
+    return Path(settings.VAR_DIR) / PASSWORD_FILE_NAME
+
+
+def demo_password() -> DemoPassword:
+    """$DEMO_PASSWORD if set; else the saved one; else a new one, saved with mode 0600.
+
+    Saving it means every run prints, and sets, the same password.
+    """
+    path = demo_password_path()
+    if value := os.environ.get(PASSWORD_ENV):
+        return DemoPassword(value, PasswordSource.ENVIRONMENT, path)
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if not value:
+            raise ValueError(f"{path} is empty; delete it to generate a new demo password.")
+        return DemoPassword(value, PasswordSource.FILE, path)
+    value = secrets.token_urlsafe(18)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: never clobber a file another run wrote meanwhile; 0600 from the first byte.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(value + "\n")
+    return DemoPassword(value, PasswordSource.GENERATED, path)
+
+
+# -------------------------------------------------------------------------------- seeding
+
+# (singular, plural) for the summary line.
+LABELS: dict[type[models.Model], tuple[str, str]] = {
+    Organization: ("organization", "organizations"),
+    Programme: ("programme", "programmes"),
+    Track: ("track", "tracks"),
+    Milestone: ("milestone", "milestones"),
+    StageGate: ("stage gate", "stage gates"),
+    GateCriterion: ("gate criterion", "gate criteria"),
+    Risk: ("risk", "risks"),
+    User: ("user", "users"),
+}
+
+
+@dataclass
+class SeedResult:
+    created: Counter[type[models.Model]] = field(default_factory=Counter)
+    passwords_set: list[str] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.passwords_set)
+
+    def created_summary(self) -> str:
+        """What was created, in seeding order: "12 organizations, 1 programme, …"."""
+        return ", ".join(
+            f"{count} {singular if count == 1 else plural}"
+            for model, (singular, plural) in LABELS.items()
+            if (count := self.created[model])
+        )
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _add_missing(
+    model: type[M],
+    key: Record,
+    fields: Record,
+    save: Callable[[M], object],
+    result: SeedResult,
+) -> M:
+    """The row with natural ``key``, created through ``save`` only when there is none.
+
+    An existing row is returned untouched, whatever it holds now.
+    """
+    existing = model._default_manager.filter(**key).first()
+    if existing is not None:
+        return existing
+    instance = model(**key, **fields)
+    instance._change_reason = CHANGE_REASON
+    save(instance)
+    result.created[model] += 1
+    return instance
+
+
+def _without(record: Record, *names: str) -> Record:
+    return {name: value for name, value in record.items() if name not in names}
+
+
+@transaction.atomic
+def seed_demo(*, password: str) -> SeedResult:
+    """Add whatever of the demo programme and users is missing; never change existing rows.
+
+    The one exception: a demo user whose password is not ``password`` gets it, so the
+    printed password always works. All or nothing: a validation error rolls back the lot.
+    """
+    result = SeedResult()
+
+    organizations: dict[str, Organization] = {}
+    for record in ORGANIZATIONS:
+        organizations[record["code"]] = _add_missing(
+            Organization,
+            {"code": record["code"]},
+            _without(record, "code"),
+            lambda org: organization_save(organization=org, actor=None),
+            result,
+        )
+
+    programme = _add_missing(
+        Programme,
+        {"code": PROGRAMME["code"]},
+        {**_without(PROGRAMME, "code"), "funder": organizations[PROGRAMME["funder"]]},
+        lambda obj: programme_save(programme=obj, actor=None),
+        result,
+    )
+
+    tracks = {
+        record["code"]: _add_missing(
+            Track,
+            {"code": record["code"]},
+            _without(record, "code"),
+            lambda obj: track_save(track=obj, actor=None),
+            result,
+        )
+        for record in TRACKS
+    }
+
+    for record in MILESTONES:
+        _add_missing(
+            Milestone,
+            {"programme": programme, "code": record["code"]},
+            {
+                **_without(record, "code", "track", "owner"),
+                "track": tracks[record["track"]],
+                "owner": organizations[record["owner"]],
+            },
+            lambda obj: milestone_save(milestone=obj, actor=None),
+            result,
+        )
+
+    for record in STAGE_GATES:
+        gate = _add_missing(
+            StageGate,
+            {"programme": programme, "fiscal_year": record["fiscal_year"], "kind": record["kind"]},
+            _without(record, "fiscal_year", "kind", "criteria"),
+            lambda obj: stage_gate_save(gate=obj, actor=None),
+            result,
+        )
+        for order, (axis, text_ja, text_en) in enumerate(record["criteria"], start=1):
+            _add_missing(
+                GateCriterion,
+                {"gate": gate, "order": order},
+                {"axis": axis, "text_ja": text_ja, "text_en": text_en},
+                lambda obj: gate_criterion_save(criterion=obj, actor=None),
+                result,
+            )
+
+    for record in RISKS:
+        _add_missing(
+            Risk,
+            {"code": record["code"]},
+            {
+                **_without(record, "code", "owner"),
+                "owner": organizations[record["owner"]],
+                "status": RiskStatus.OPEN,
+                "review_date": RISK_REVIEW_DATE,
+            },
+            lambda obj: risk_save(risk=obj, actor=None),
+            result,
+        )
+
+    for record in demo_users():
+        username = record["username"]
+        user = _add_missing(
+            User,
+            {"username": username},
+            {
+                "email": f"{username}@example.jp",
+                "organization": organizations[record["organization"]],
+                "role": record["role"],
+            },
+            lambda obj: user_save(user=obj, actor=None, password=password),
+            result,
+        )
+        # hashers.check_password without a setter: User.check_password would re-save the
+        # user (and write history) whenever the hasher's parameters have changed.
+        if not check_password(password, user.password):
+            user._change_reason = CHANGE_REASON
+            user_save(user=user, actor=None, password=password)
+            result.passwords_set.append(username)
+        result.users.append(user)
+
+    return result
