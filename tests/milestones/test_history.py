@@ -23,7 +23,11 @@ def test_every_save_of_a_milestone_adds_a_history_row_with_its_actor():
     milestone_save(milestone=milestone, actor=pmo)
 
     statuses = list(milestone.history.order_by("history_date").values_list("status", flat=True))
-    assert statuses == [MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS, MilestoneStatus.ACHIEVED]
+    assert statuses == [
+        MilestoneStatus.PLANNED,
+        MilestoneStatus.IN_PROGRESS,
+        MilestoneStatus.ACHIEVED,
+    ]
     assert milestone.history.first().history_user == pmo
 
 
