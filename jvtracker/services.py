@@ -19,9 +19,7 @@ def organization_save(*, organization: Organization, actor: User | None) -> Orga
     # already serialises writers.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"LOCK TABLE {Organization._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
-            )
+            cursor.execute(f"LOCK TABLE {Organization._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
     return validated_save(organization, actor=actor)
 
 

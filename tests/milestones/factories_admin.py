@@ -36,7 +36,7 @@ def changeform_data(response, **changes: Any) -> dict[str, Any]:
     Includes every inline formset with its management form, as the admin expects.
     """
     data = _form_data(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
+    for inline in response.context.get("inline_admin_formsets", []):
         formset = inline.formset
         data.update(_form_data(formset.management_form))
         for form in formset.forms:
