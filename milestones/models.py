@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -110,7 +111,11 @@ class Programme(models.Model):
             raise ValidationError(
                 {
                     field: _("%(day)s is outside the programme window %(start)s … %(end)s.")
-                    % {"day": day, "start": self.window_start, "end": self.window_end}
+                    % {
+                        "day": date_format(day),
+                        "start": date_format(self.window_start),
+                        "end": date_format(self.window_end),
+                    }
                 }
             )
 
@@ -287,7 +292,7 @@ class StageGate(models.Model):
         ):
             errors["review_date"] = _(
                 "The review date is before %(fy)s, the fiscal year it judges (from %(start)s)."
-            ) % {"fy": self.fiscal.label(), "start": FiscalYear(self.fiscal_year).start}
+            ) % {"fy": self.fiscal.label(), "start": date_format(self.fiscal.start)}
         if self.decision_date and self.review_date and self.decision_date < self.review_date:
             errors["decision_date"] = _("The decision date is before the review date.")
         if self.programme_id is not None and self.fiscal_year:

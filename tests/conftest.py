@@ -47,3 +47,11 @@ def _private_media(settings, tmp_path):
     root.mkdir()
     settings.PRIVATE_MEDIA_ROOT = root
     return root
+
+
+@pytest.fixture
+def admin_user(db):
+    """pytest-django's admin_user, with the organization and role every user needs."""
+    from tests.factories import PMOUserFactory
+
+    return PMOUserFactory(username="admin", is_superuser=True, is_staff=True)

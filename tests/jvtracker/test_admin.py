@@ -234,3 +234,9 @@ def test_a_password_set_in_the_admin_goes_through_the_service(client, pmo):
     # user_save re-syncs the role group, so the service ran.
     assert list(user.groups.values_list("name", flat=True)) == [user.role]
     assert user.history.first().history_user == pmo
+
+
+def test_a_superuser_from_the_admin_client_fixture_opens_the_admin(admin_client):
+    response = admin_client.get("/admin/")
+    assert response.status_code == 200
+    assert response.context["user"].organization is not None
