@@ -13,7 +13,7 @@ from django.urls import reverse
 from milestones.choices import DatePrecision, GateDecision, GateKind, MilestoneStatus
 from milestones.models import Programme
 from milestones.selectors import programme_timeline
-from milestones.views import timeline_columns, timeline_lanes
+from milestones.timeline import timeline_columns, timeline_lanes
 from tests.factories import (
     MilestoneFactory,
     PMOUserFactory,
