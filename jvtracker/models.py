@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -92,6 +92,21 @@ class Organization(models.Model):
             )
 
 
+class JVUserManager(UserManager):
+    """``createsuperuser`` passes the organization as the id typed at its prompt (or from
+    DJANGO_SUPERUSER_ORGANIZATION); the model needs the instance."""
+
+    def _create_user_object(self, username, email, password, **extra_fields):
+        organization = extra_fields.get("organization")
+        if organization is not None and not isinstance(organization, Organization):
+            extra_fields["organization"] = Organization.objects.get(pk=organization)
+        return super()._create_user_object(username, email, password, **extra_fields)
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.PMO)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person acting for exactly one organization, in exactly one role."""
 
@@ -105,7 +120,10 @@ class User(AbstractUser):
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
-    REQUIRED_FIELDS = ["email", "organization", "role"]
+    objects = JVUserManager()
+
+    # createsuperuser asks for these; a superuser is always given the PMO role.
+    REQUIRED_FIELDS = ["email", "organization"]
 
     class Meta:
         verbose_name = _("user")

@@ -16,6 +16,30 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Japanese is the default language: compile any .po newer than its .mo, so running
+    pytest directly tests the same translations as make test does."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    stale = [
+        po
+        for root in settings.LOCALE_PATHS
+        for po in Path(root).rglob("*.po")
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if not stale:
+        return
+    if shutil.which("msgfmt") is None:
+        pytest.exit("Translations are not compiled and msgfmt is missing: install gettext.")
+    call_command("compilemessages", locale=[], verbosity=0, ignore_patterns=[".venv"])
+
+
 @pytest.fixture
 def postgres(db) -> None:
     """The test runs against a real PostgreSQL server."""

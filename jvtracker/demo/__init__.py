@@ -154,14 +154,30 @@ def _without(record: Record, *names: str) -> Record:
 
 
 @transaction.atomic
+def seed_programme(result: SeedResult | None = None) -> SeedResult:
+    """Add whatever of the real programme is missing (no users); never change existing rows.
+
+    This is what a production installation starts from; all or nothing.
+    """
+    result = result or SeedResult()
+    _seed_programme(result)
+    return result
+
+
+@transaction.atomic
 def seed_demo(*, password: str) -> SeedResult:
-    """Add whatever of the demo programme and users is missing; never change existing rows.
+    """The real programme plus the demo users; never changes existing rows.
 
     The one exception: a demo user whose password is not ``password`` gets it, so the
     printed password always works. All or nothing: a validation error rolls back the lot.
     """
     result = SeedResult()
+    organizations = _seed_programme(result)
+    _seed_demo_users(organizations, password, result)
+    return result
 
+
+def _seed_programme(result: SeedResult) -> dict[str, Organization]:
     organizations: dict[str, Organization] = {}
     for record in ORGANIZATIONS:
         organizations[record["code"]] = _add_missing(
@@ -234,7 +250,12 @@ def seed_demo(*, password: str) -> SeedResult:
             lambda obj: risk_save(risk=obj, actor=None),
             result,
         )
+    return organizations
 
+
+def _seed_demo_users(
+    organizations: dict[str, Organization], password: str, result: SeedResult
+) -> None:
     for record in demo_users():
         username = record["username"]
         user = _add_missing(
@@ -255,5 +276,3 @@ def seed_demo(*, password: str) -> SeedResult:
             user_save(user=user, actor=None, password=password)
             result.passwords_set.append(username)
         result.users.append(user)
-
-    return result

@@ -5,6 +5,7 @@ import django.contrib.auth.validators
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
+import jvtracker.models
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
@@ -43,7 +44,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'users',
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ('objects', jvtracker.models.JVUserManager()),
             ],
         ),
         migrations.CreateModel(

@@ -348,3 +348,29 @@ def test_a_changed_demo_password_is_set_on_existing_users_once(monkeypatch):
     assert all(u.check_password("a-new-demo-password") for u in User.objects.all())
     assert "Nothing to do" in third_output
     assert row_counts() == counts
+
+
+def test_seed_programme_loads_the_programme_without_any_user():
+    call_command("seed_programme", stdout=io.StringIO())
+
+    assert Programme.objects.get().code == "nedo-multimodal"
+    assert StageGate.objects.count() == 6
+    assert not User.objects.exists()
+
+
+def test_a_production_superuser_can_be_created_for_a_seeded_organization(monkeypatch):
+    call_command("seed_programme", stdout=io.StringIO())
+    jv = Organization.objects.get(code="jv")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-admin-password")
+    monkeypatch.setenv("DJANGO_SUPERUSER_ORGANIZATION", str(jv.pk))
+
+    call_command(
+        "createsuperuser",
+        interactive=False,
+        username="root",
+        email="root@example.jp",
+        stdout=io.StringIO(),
+    )
+
+    root = User.objects.get(username="root")
+    assert (root.organization, root.role, root.is_superuser) == (jv, Role.PMO, True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import BooleanField
 from django.urls import reverse
@@ -184,11 +185,13 @@ def test_milestones_export_as_csv_with_codes_and_labels_not_ids(client, pmo):
     text = response.content.decode("utf-8-sig")
     assert "y1-alpha" in text and "モデルα版提示" in text
     assert "nedo-multimodal" in text  # the programme by its code
-    assert "At risk" in text  # the status by its label
+    assert "要注意" in text  # the status by its label, in Japanese by default
+    assert text.splitlines()[0].lstrip("\ufeff").startswith("事業,コード")
 
 
-def test_risk_register_exports_as_xlsx_with_its_score(client, pmo):
+def test_risk_register_exports_as_xlsx_with_its_score_in_the_chosen_language(client, pmo):
     RiskFactory(code="compute-power", likelihood=4, impact=5)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     response = _export(client, Risk, file_format=1)
 
