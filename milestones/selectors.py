@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from jvtracker.common.fiscal import FiscalYear
-from milestones.models import Milestone, Programme, Risk, StageGate, Track
+from jvtracker.models import User
+from milestones.models import EvidenceFile, Milestone, Programme, Risk, StageGate, Track
 
 
 def programme_current() -> Programme | None:
@@ -24,6 +25,13 @@ def stage_gates_for(programme: Programme) -> QuerySet[StageGate]:
     return programme.gates.prefetch_related("criteria", "conditions").order_by(
         "review_date", "kind"
     )
+
+
+def evidence_visible_to(user: User) -> QuerySet[EvidenceFile]:
+    """Evidence files ``user`` may open: the PMO's and policy staff's business, not partners'."""
+    if not user.is_authenticated or not user.has_perm("milestones.view_evidencefile"):
+        return EvidenceFile.objects.none()
+    return EvidenceFile.objects.select_related("deliverable", "uploaded_by")
 
 
 def risks_by_score() -> list[Risk]:

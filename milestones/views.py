@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from milestones.choices import GateDecision, GateKind, MilestoneStatus
-from milestones.models import EvidenceFile
-from milestones.selectors import programme_current, programme_timeline
+from milestones.selectors import evidence_visible_to, programme_current, programme_timeline
 from milestones.timeline import DRAWING_MIN_PX, ROW_PX, timeline_columns, timeline_lanes
 
 logger = logging.getLogger(__name__)
@@ -60,10 +59,8 @@ def timeline(request: HttpRequest) -> TemplateResponse:
 
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an evidence file under its original name, to those who may view evidence."""
-    # Checked before the lookup, so an outsider cannot probe which ids exist.
-    if not request.user.has_perm("milestones.view_evidencefile"):
-        raise PermissionDenied
-    evidence = get_object_or_404(EvidenceFile, pk=pk)
+    # Whoever may not see a file cannot tell it from one that does not exist.
+    evidence = get_object_or_404(evidence_visible_to(request.user), pk=pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:

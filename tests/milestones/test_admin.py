@@ -522,11 +522,12 @@ def test_anonymous_users_and_partners_are_sent_to_login_instead_of_the_file(
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_staff_without_the_evidence_permission_get_403(client, one_of_each):
+def test_staff_without_the_evidence_permission_cannot_tell_a_file_exists(client, one_of_each):
     client.force_login(UserFactory(is_staff=True))
 
-    response = client.get(
+    existing = client.get(
         reverse("milestones:evidence-download", args=[one_of_each[EvidenceFile].pk])
     )
+    missing = client.get(reverse("milestones:evidence-download", args=[999_999]))
 
-    assert response.status_code == 403
+    assert existing.status_code == missing.status_code == 404
