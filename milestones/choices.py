@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DatePrecision(models.TextChoices):
@@ -63,7 +64,7 @@ class DeliverableStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("deliverable status", "Accepted")
 
 
 class RiskCategory(models.TextChoices):
@@ -86,5 +87,5 @@ class RiskLevel(models.IntegerChoices):
 class RiskStatus(models.TextChoices):
     OPEN = "open", _("Open")
     MITIGATING = "mitigating", _("Mitigating")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("risk status", "Accepted")
     CLOSED = "closed", _("Closed")
