@@ -80,6 +80,22 @@ def _download_link(evidence: EvidenceFile) -> SafeString | str:
     return format_html('<a href="{}" download>{}</a>', url, gettext("Download"))
 
 
+class FiscalYearFilter(admin.SimpleListFilter):
+    """Gates by fiscal year, labelled 2027年度 / FY2027 as everywhere else."""
+
+    title = _("fiscal year")
+    parameter_name = "fiscal_year"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        years = model_admin.get_queryset(request).values_list("fiscal_year", flat=True)
+        return [(str(year), FiscalYear(year).label()) for year in sorted(set(years))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() and self.value().isdigit():
+            return queryset.filter(fiscal_year=int(self.value()))
+        return queryset
+
+
 # ----------------------------------------------------------------------------- resources
 
 
@@ -322,7 +338,7 @@ class StageGateAdmin(ServiceModelAdmin):
         "decision_date",
         "criteria_count",
     )
-    list_filter = ("kind", "decision", "fiscal_year", "programme")
+    list_filter = ("kind", "decision", FiscalYearFilter, "programme")
     list_select_related = ("programme",)
     search_fields = ("title_ja", "title_en", "rationale")
     date_hierarchy = "review_date"

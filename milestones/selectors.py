@@ -22,9 +22,7 @@ def milestones_for(programme: Programme) -> QuerySet[Milestone]:
 
 
 def stage_gates_for(programme: Programme) -> QuerySet[StageGate]:
-    return programme.gates.prefetch_related("criteria", "conditions").order_by(
-        "review_date", "kind"
-    )
+    return programme.gates.order_by("review_date", "kind")
 
 
 def evidence_visible_to(user: User) -> QuerySet[EvidenceFile]:

@@ -531,3 +531,14 @@ def test_staff_without_the_evidence_permission_cannot_tell_a_file_exists(client,
     missing = client.get(reverse("milestones:evidence-download", args=[999_999]))
 
     assert existing.status_code == missing.status_code == 404
+
+
+def test_gates_filter_by_fiscal_year_labelled_in_japanese(client, pmo):
+    StageGateFactory(fiscal_year=2027)
+    StageGateFactory(fiscal_year=2029, review_date=dt.date(2029, 12, 15))
+
+    page = client.get(_url(StageGate, "changelist"))
+    filtered = client.get(_url(StageGate, "changelist"), {"fiscal_year": "2029"})
+
+    assert "2027年度" in page.content.decode() and "2029年度" in page.content.decode()
+    assert [gate.fiscal_year for gate in filtered.context["cl"].result_list] == [2029]
