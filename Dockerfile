@@ -28,7 +28,7 @@ ENV DJANGO_SETTINGS_MODULE=jvtracker.settings.production \
 
 # Build-time placeholders only: production settings insist on these, but neither command
 # below touches the database or signs anything. The real values come at run time.
-RUN SECRET_KEY=build-time-placeholder-not-used-at-run-time \
+RUN SECRET_KEY=build-time-placeholder-never-used-at-run-time-0123456789 \
     ALLOWED_HOSTS=localhost \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     sh -c 'if find . -name "*.po" | grep -q .; then python manage.py compilemessages; fi \

@@ -204,3 +204,22 @@ def test_production_settings_refuse_to_start_without_secret_key(tmp_path, secret
     result = manage(["check"], tmp_path, **env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_the_image_build_settings_satisfy_the_production_settings(tmp_path):
+    """The Dockerfile's build-time placeholders must get collectstatic through the
+    production settings, or the image never builds."""
+    build = re.search(
+        r"RUN SECRET_KEY=(\S+) \\\s+ALLOWED_HOSTS=(\S+) \\", (ROOT / "Dockerfile").read_text()
+    )
+    assert build, "the Dockerfile's collectstatic step sets SECRET_KEY and ALLOWED_HOSTS"
+    secret_key, allowed_hosts = build.groups()
+
+    result = manage(
+        ["collectstatic", "--noinput", "--dry-run"],
+        tmp_path,
+        SECRET_KEY=secret_key,
+        ALLOWED_HOSTS=allowed_hosts,
+    )
+
+    assert result.returncode == 0, result.stderr
