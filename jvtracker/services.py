@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jvtracker.choices import Role
 from jvtracker.common.services import validated_save
@@ -33,7 +35,17 @@ def user_sync_role_group(*, user: User) -> None:
 
 @transaction.atomic
 def user_save(*, user: User, actor: User | None, password: str | None = None) -> User:
-    """Create or update a user; role changes move them to the role's group."""
+    """Create or update a user; role changes move them to the role's group.
+
+    Only a superuser may create, promote or change a superuser: otherwise a PMO could
+    reset a superuser's password and act as them.
+    """
+    if actor is not None and not actor.is_superuser:
+        was_superuser = (
+            user.pk is not None and User.objects.filter(pk=user.pk, is_superuser=True).exists()
+        )
+        if user.is_superuser or was_superuser:
+            raise PermissionDenied(_("Only a superuser may create or change a superuser."))
     if password is not None:
         user.set_password(password)
     # Staff status follows the role: PMO and policy staff use the admin.

@@ -90,3 +90,27 @@ def test_logging_in_updates_last_login_without_a_history_row(client):
     user.refresh_from_db()
     assert user.last_login is not None
     assert user.history.count() == rows_before
+
+
+def test_only_a_superuser_may_promote_or_change_a_superuser():
+    from django.core.exceptions import PermissionDenied
+
+    pmo = PMOUserFactory()
+    colleague = PMOUserFactory(username="ito")
+    root = PMOUserFactory(username="root", is_superuser=True)
+
+    colleague.is_superuser = True
+    with pytest.raises(PermissionDenied):
+        user_save(user=colleague, actor=pmo)
+    root.email = "taken-over@example.jp"
+    with pytest.raises(PermissionDenied):
+        user_save(user=root, actor=pmo, password="a-long-new-password")
+
+    colleague.refresh_from_db()
+    root.refresh_from_db()
+    assert not colleague.is_superuser
+    assert root.email != "taken-over@example.jp"
+    colleague.is_superuser = True
+    user_save(user=colleague, actor=root)  # a superuser may
+    colleague.refresh_from_db()
+    assert colleague.is_superuser
