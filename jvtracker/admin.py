@@ -281,9 +281,9 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
-        return super().has_delete_permission(request, obj)
+        # Deleting a user would blank their name on every history row they wrote;
+        # a user who leaves is deactivated instead.
+        return False
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         # On add, the creation form has already hashed the password onto ``obj``.

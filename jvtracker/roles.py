@@ -37,8 +37,10 @@ def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
             continue
         is_history = model.startswith("historical")
         if role == Role.PMO:
-            # History is evidence: nobody, the PMO included, may delete or edit it.
-            if not is_history or action == "view":
+            # History is evidence: nobody, the PMO included, may delete or edit it. Nor
+            # may a user be deleted, which would blank their name on every history row
+            # they wrote: deactivate them instead.
+            if (not is_history or action == "view") and perm.codename != "delete_user":
                 wanted.add(perm.pk)
         elif role == Role.POLICY:
             if action == "view":

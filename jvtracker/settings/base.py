@@ -74,7 +74,6 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -148,7 +147,6 @@ SPECTACULAR_SETTINGS = {
 # Reverting from the history page goes through the same admin save (and so the same
 # service) as an edit; the admin requires the change permission for it.
 SIMPLE_HISTORY_REVERT_DISABLED = False
-SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 LOGGING = {
     "version": 1,

@@ -240,3 +240,12 @@ def test_a_superuser_from_the_admin_client_fixture_opens_the_admin(admin_client)
     response = admin_client.get("/admin/")
     assert response.status_code == 200
     assert response.context["user"].organization is not None
+
+
+def test_users_are_deactivated_not_deleted_even_by_a_superuser(admin_client):
+    partner = UserFactory()
+
+    response = admin_client.post(f"/admin/jvtracker/user/{partner.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403
+    assert User.objects.filter(pk=partner.pk).exists()

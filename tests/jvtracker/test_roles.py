@@ -48,3 +48,8 @@ def test_syncing_the_groups_again_changes_nothing():
     before = {role: _codenames(role) for role in Role.values}
     sync_role_groups()
     assert {role: _codenames(role) for role in Role.values} == before
+
+
+def test_nobody_deletes_users_whose_names_stand_in_history():
+    assert "jvtracker.delete_user" not in _codenames(Role.PMO)
+    assert "jvtracker.change_user" in _codenames(Role.PMO)
