@@ -19,6 +19,7 @@ class Industry(models.TextChoices):
     STEEL = "steel", _("Steel")
     FINANCE = "finance", _("Finance")
     GOVERNMENT = "government", _("Government")
+    CROSS_INDUSTRY = "cross_industry", _("Cross-industry")
 
 
 class Role(models.TextChoices):

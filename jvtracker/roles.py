@@ -24,6 +24,15 @@ PROGRAMME_MODELS = (
     "milestones.gatecondition",
     "milestones.deliverable",
 )
+# What a partner may do with their own organization's data governance; which rows they
+# reach is narrowed to their organization by datagov.selectors.
+PARTNER_DATA_PERMISSIONS = {
+    "datagov.dataasset": {"view", "add", "change"},
+    "datagov.datacontract": {"view", "add", "change"},
+    "datagov.signeddocument": {"view", "add"},
+    "datagov.contracttransition": {"view"},
+    "datagov.contracttemplate": {"view"},
+}
 
 
 def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
@@ -45,10 +54,12 @@ def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
         elif role == Role.POLICY:
             if action == "view":
                 wanted.add(perm.pk)
-        elif (
-            role == Role.PARTNER and action == "view" and f"{app_label}.{model}" in PROGRAMME_MODELS
-        ):
-            wanted.add(perm.pk)
+        elif role == Role.PARTNER:
+            label = f"{app_label}.{model}"
+            if (action == "view" and label in PROGRAMME_MODELS) or action in (
+                PARTNER_DATA_PERMISSIONS.get(label, ())
+            ):
+                wanted.add(perm.pk)
     return wanted
 
 

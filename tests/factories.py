@@ -7,6 +7,17 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
+from datagov.choices import (
+    ArtifactKind,
+    ContractStatus,
+    ContractType,
+    DataPurpose,
+    DataTier,
+    StorageLocation,
+    TemplateStatus,
+)
+from datagov.models import ContractTemplate, DataAsset, DataContract, ModelArtifact, TrainingRun
+from datagov.policy import tier_rule
 from jvtracker.choices import Industry, OrganizationKind, Role
 from jvtracker.models import Organization, User
 from milestones.choices import EvaluationAxis, GateKind, RiskCategory
@@ -162,3 +173,119 @@ class RiskFactory(DjangoModelFactory):
     impact = 4
     owner = factory.SubFactory(OrganizationFactory)
     review_date = dt.date(2027, 3, 31)
+
+
+class PartnerUserFactory(UserFactory):
+    role = Role.PARTNER
+
+
+class DataAssetFactory(DjangoModelFactory):
+    """A dataset, stored where its tier allows (on the premises for secret data)."""
+
+    class Meta:
+        model = DataAsset
+
+    code = factory.Sequence(lambda n: f"dataset-{n}")
+    name_ja = factory.Sequence(lambda n: f"データセット{n}")
+    name_en = factory.Sequence(lambda n: f"Dataset {n}")
+    provider = factory.SubFactory(OrganizationFactory)
+    tier = DataTier.PUBLIC
+    industry = Industry.STEEL
+    description_ja = "工場の操業ログ"
+    description_en = "Plant operation logs"
+    storage_location = factory.LazyAttribute(
+        lambda d: (
+            StorageLocation.ON_PREMISES
+            if d.tier == DataTier.SECRET
+            else StorageLocation.DOMESTIC_CLOUD
+        )
+    )
+    storage_detail = "東京リージョン"
+
+
+class ContractTemplateFactory(DjangoModelFactory):
+    """A published template version permitting every standard use of its tier."""
+
+    class Meta:
+        model = ContractTemplate
+
+    code = factory.Sequence(lambda n: f"template-{n}")
+    version = 1
+    contract_type = ContractType.DATA_PROVISION
+    tier = DataTier.PUBLIC
+    title_ja = factory.Sequence(lambda n: f"データ提供契約ひな形{n}")
+    title_en = factory.Sequence(lambda n: f"Data provision template {n}")
+    redistribution_ja = "第三者への再配布を禁止する。"
+    redistribution_en = "No redistribution to third parties."
+    ip_attribution_ja = "提供データの知的財産権は提供者に帰属する。"
+    ip_attribution_en = "IP in the provided data stays with the provider."
+    synthetic_conversion_ja = "差分プライバシー（ε≦1）により合成データへ変換する。"
+    synthetic_conversion_en = "Converted to synthetic data with differential privacy (ε ≤ 1)."
+    permitted_uses = factory.LazyAttribute(lambda t: tier_rule(t.tier).permitted_uses())
+    retention_ja = "契約終了後30日以内に削除する。"
+    retention_en = "Deleted within 30 days of the contract's end."
+    storage_ja = "国内リージョンに保管する。"
+    storage_en = "Stored in a domestic region."
+    status = TemplateStatus.PUBLISHED
+    published_at = factory.LazyFunction(lambda: dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+
+
+class DataContractFactory(DjangoModelFactory):
+    """A contract, active by default, covering ``datasets`` for ``permitted_uses``.
+
+    Built directly (not through the workflow) for tests that need a contract in a given
+    state; the workflow itself is tested through the services.
+    """
+
+    class Meta:
+        model = DataContract
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"DC-2026-{n + 1:04d}")
+    title = factory.Sequence(lambda n: f"データ提供契約{n}")
+    provider = factory.SubFactory(OrganizationFactory)
+    template = factory.SubFactory(ContractTemplateFactory)
+    permitted_uses = factory.LazyAttribute(lambda c: list(c.template.permitted_uses))
+    status = ContractStatus.ACTIVE
+    effective_date = dt.date(2026, 6, 1)
+    expiry_date = dt.date(2029, 3, 31)
+
+    @factory.post_generation
+    def datasets(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.datasets.set(extracted)
+
+
+class ModelArtifactFactory(DjangoModelFactory):
+    class Meta:
+        model = ModelArtifact
+
+    code = factory.Sequence(lambda n: f"artifact-{n}")
+    name_ja = factory.Sequence(lambda n: f"モデル{n}")
+    name_en = factory.Sequence(lambda n: f"Model {n}")
+    kind = ArtifactKind.BASE_MODEL
+    responsible = factory.SubFactory(OrganizationFactory)
+
+
+class TrainingRunFactory(DjangoModelFactory):
+    """A recorded run, written directly, bypassing the guard: for tests of the report."""
+
+    class Meta:
+        model = TrainingRun
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"run-{n}")
+    purpose = DataPurpose.BASE_PRETRAINING
+    target = factory.SubFactory(ModelArtifactFactory)
+    started_on = dt.date(2027, 1, 10)
+    responsible = factory.SubFactory(OrganizationFactory)
+
+    @factory.post_generation
+    def datasets(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.datasets.set(extracted)
+
+    @factory.post_generation
+    def input_artifacts(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.input_artifacts.set(extracted)

@@ -127,6 +127,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "milestones.tasks.milestones_flag_overdue_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Just after midnight Tokyo time, so a contract ending yesterday is expired by morning.
+    "datagov-mark-expired-contracts": {
+        "task": "datagov.tasks.contracts_mark_expired_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }
 
 REST_FRAMEWORK = {

@@ -1,0 +1,231 @@
+"""Every read of data governance, with the role rules in one place.
+
+PMO: everything. Policy staff: everything read-only, but a secret dataset's description
+and storage details come back redacted. Partners: their own organization's datasets,
+contracts and signed documents, and the published templates; nothing of the lineage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from datagov.choices import ArtifactKind, ContractStatus, DataTier, TemplateStatus
+from datagov.models import (
+    ContractTemplate,
+    ContractTransition,
+    DataAsset,
+    DataContract,
+    ModelArtifact,
+    SignedDocument,
+    TrainingRun,
+)
+from jvtracker.models import User
+
+EXPIRY_WARNING_DAYS = 90
+
+
+def _role(user: User) -> str | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_pmo:
+        return "pmo"
+    if user.is_policy_staff:
+        return "policy"
+    if user.is_partner and user.organization_id is not None:
+        return "partner"
+    return None
+
+
+def datasets_visible_to(user: User) -> QuerySet[DataAsset]:
+    role = _role(user)
+    datasets = DataAsset.objects.select_related("provider", "derived_from")
+    if role == "pmo":
+        return datasets
+    if role == "policy":
+        return datasets.redacted()
+    if role == "partner":
+        return datasets.filter(provider_id=user.organization_id)
+    return datasets.none()
+
+
+def dataset_details_hidden_from(user: User, dataset: DataAsset) -> bool:
+    """Whether ``user`` sees ``dataset`` without its description and storage details."""
+    return dataset.tier == DataTier.SECRET and _role(user) == "policy"
+
+
+def templates_visible_to(user: User) -> QuerySet[ContractTemplate]:
+    """Published (and withdrawn) versions for everyone signed in; drafts for the PMO only."""
+    role = _role(user)
+    templates = ContractTemplate.objects.all()
+    if role == "pmo":
+        return templates
+    if role in ("policy", "partner"):
+        return templates.exclude(status=TemplateStatus.DRAFT)
+    return templates.none()
+
+
+def templates_current() -> QuerySet[ContractTemplate]:
+    """The versions a new contract may be signed under."""
+    return ContractTemplate.objects.filter(status=TemplateStatus.PUBLISHED)
+
+
+def contracts_visible_to(user: User) -> QuerySet[DataContract]:
+    role = _role(user)
+    contracts = DataContract.objects.select_related("provider", "template")
+    if role in ("pmo", "policy"):
+        return contracts
+    if role == "partner":
+        return contracts.filter(provider_id=user.organization_id)
+    return contracts.none()
+
+
+def documents_visible_to(user: User) -> QuerySet[SignedDocument]:
+    """Signed documents of the contracts ``user`` may see."""
+    return SignedDocument.objects.filter(
+        contract__in=contracts_visible_to(user).values("pk")
+    ).select_related("contract", "uploaded_by")
+
+
+def contract_transitions(contract: DataContract) -> QuerySet[ContractTransition]:
+    return contract.transitions.select_related("actor").order_by("at", "pk")
+
+
+def contracts_expiring(
+    *, within_days: int = EXPIRY_WARNING_DAYS, today: dt.date | None = None
+) -> QuerySet[DataContract]:
+    """Active contracts whose term ends within ``within_days`` of today."""
+    today = today or timezone.localdate()
+    return DataContract.objects.filter(
+        status=ContractStatus.ACTIVE,
+        expiry_date__gte=today,
+        expiry_date__lte=today + dt.timedelta(days=within_days),
+    ).select_related("provider", "template")
+
+
+def contracts_awaiting_decision() -> QuerySet[DataContract]:
+    return DataContract.objects.filter(
+        status__in=(ContractStatus.SUBMITTED, ContractStatus.UNDER_REVIEW)
+    ).select_related("provider", "template")
+
+
+def artifacts_visible_to(user: User) -> QuerySet[ModelArtifact]:
+    if _role(user) in ("pmo", "policy"):
+        return ModelArtifact.objects.select_related("responsible")
+    return ModelArtifact.objects.none()
+
+
+def training_runs_visible_to(user: User) -> QuerySet[TrainingRun]:
+    if _role(user) in ("pmo", "policy"):
+        return TrainingRun.objects.select_related("target", "responsible")
+    return TrainingRun.objects.none()
+
+
+# --------------------------------------------------------------------------- contamination
+
+
+@dataclass
+class DatasetReach:
+    """A dataset an artifact depends on, and the path by which it got there."""
+
+    dataset: DataAsset
+    tier: DataTier
+    contracts: list[DataContract]
+    via: list[ModelArtifact]  # artifacts between the dataset and this one; empty if direct
+
+
+@dataclass
+class ArtifactLineage:
+    artifact: ModelArtifact
+    upstream: list[ModelArtifact] = field(default_factory=list)
+    datasets: list[DatasetReach] = field(default_factory=list)
+
+    @property
+    def tiers(self) -> list[DataTier]:
+        reached = {reach.tier for reach in self.datasets}
+        return [tier for tier in DataTier if tier in reached]
+
+    @property
+    def contracts(self) -> list[DataContract]:
+        seen: dict[int, DataContract] = {}
+        for reach in self.datasets:
+            for contract in reach.contracts:
+                seen.setdefault(contract.pk, contract)
+        return sorted(seen.values(), key=lambda c: c.reference)
+
+    @property
+    def contaminating(self) -> list[DatasetReach]:
+        """For a base model: the restricted or secret data that reached it."""
+        if self.artifact.kind != ArtifactKind.BASE_MODEL:
+            return []
+        return [reach for reach in self.datasets if reach.tier != DataTier.PUBLIC]
+
+    @property
+    def contaminated(self) -> bool:
+        return bool(self.contaminating)
+
+
+def contamination_report() -> list[ArtifactLineage]:
+    """For every artifact, the datasets, tiers and contracts it depends on transitively.
+
+    Reads the recorded lineage as it stands, with today's tiers: a dataset reclassified
+    after a run shows up here even though the guard let the run through at the time.
+    Base models touched by restricted or secret data come first.
+    """
+    runs = list(
+        TrainingRun.objects.prefetch_related(
+            Prefetch(
+                "datasets",
+                queryset=DataAsset.objects.select_related("derived_from").prefetch_related(
+                    Prefetch("contracts", queryset=DataContract.objects.order_by("reference"))
+                ),
+            ),
+            "input_artifacts",
+        )
+    )
+    artifacts = {a.pk: a for a in ModelArtifact.objects.select_related("responsible")}
+    direct: dict[int, list[DataAsset]] = {pk: [] for pk in artifacts}
+    parents: dict[int, set[int]] = {pk: set() for pk in artifacts}
+    for run in runs:
+        direct[run.target_id].extend(run.datasets.all())
+        parents[run.target_id].update(a.pk for a in run.input_artifacts.all())
+
+    report = []
+    for pk, artifact in artifacts.items():
+        lineage = ArtifactLineage(artifact)
+        reaches: dict[int, DatasetReach] = {}
+        # Breadth-first, so each dataset is reported by its shortest path.
+        queue: list[tuple[int, list[int]]] = [(pk, [])]
+        visited = set()
+        while queue:
+            current, path = queue.pop(0)
+            if current in visited:
+                continue
+            visited.add(current)
+            if current != pk:
+                lineage.upstream.append(artifacts[current])
+            for dataset in direct[current]:
+                if dataset.pk not in reaches:
+                    reaches[dataset.pk] = DatasetReach(
+                        dataset=dataset,
+                        tier=dataset.effective_tier,
+                        contracts=list(dataset.contracts.all()),
+                        via=[artifacts[p] for p in path],
+                    )
+            for parent in sorted(parents[current]):
+                queue.append((parent, [*path, parent]))
+        lineage.datasets = sorted(reaches.values(), key=lambda r: (-r.tier.rank, r.dataset.code))
+        report.append(lineage)
+    report.sort(key=lambda item: (not item.contaminated, item.artifact.kind, item.artifact.code))
+    return report
+
+
+def contracts_summary(user: User) -> dict[str, int]:
+    """Contracts ``user`` may see, counted by status."""
+    counts = {status: 0 for status in ContractStatus.values}
+    for status in contracts_visible_to(user).values_list("status", flat=True):
+        counts[status] += 1
+    return counts
