@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.query import ModelIterable
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -44,18 +45,58 @@ class RedactingIterable(ModelIterable):
 
     def __iter__(self):
         for dataset in super().__iter__():
-            if dataset.tier == DataTier.SECRET:
-                dataset.description_ja = dataset.description_en = REDACTED
-                dataset.storage_detail = REDACTED
-                dataset.is_redacted = True
+            # A source loaded alongside (select_related) is as private as the dataset.
+            source = dataset._state.fields_cache.get("derived_from")
+            for item in (dataset, source):
+                if item is not None and item.tier == DataTier.SECRET:
+                    item.description_ja = item.description_en = REDACTED
+                    item.storage_detail = REDACTED
+                    item.is_redacted = True
             yield dataset
 
 
+REDACTED_FIELDS = ("description_ja", "description_en", "storage_detail")
+
+
+def _referenced(expression) -> list[str]:
+    """Field names an expression passed to values() reads."""
+    if isinstance(expression, F):
+        return [expression.name]
+    sources = getattr(expression, "get_source_expressions", list)()
+    return [name for source in sources for name in _referenced(source)]
+
+
 class DataAssetQuerySet(models.QuerySet):
+    _redacting = False
+
     def redacted(self) -> DataAssetQuerySet:
         clone = self._chain()
         clone._iterable_class = RedactingIterable
+        clone._redacting = True
         return clone
+
+    def _clone(self) -> DataAssetQuerySet:
+        clone = super()._clone()
+        clone._redacting = self._redacting
+        return clone
+
+    def _refuse_redacted_values(self, fields: tuple, expressions: dict) -> None:
+        # values() and values_list() bypass the redacting iterable: refuse to read the
+        # redacted columns that way rather than hand them out unredacted.
+        if not self._redacting:
+            return
+        names = [f for f in fields if isinstance(f, str)] if fields or expressions else ["*"]
+        names += [name for e in (*fields, *expressions.values()) for name in _referenced(e)]
+        if any(name == "*" or name.split(LOOKUP_SEP)[0] in REDACTED_FIELDS for name in names):
+            raise ValueError("Redacted dataset fields cannot be read with values().")
+
+    def values(self, *fields, **expressions) -> models.QuerySet:
+        self._refuse_redacted_values(fields, expressions)
+        return super().values(*fields, **expressions)
+
+    def values_list(self, *fields, flat: bool = False, named: bool = False) -> models.QuerySet:
+        self._refuse_redacted_values(fields, {})
+        return super().values_list(*fields, flat=flat, named=named)
 
 
 class DataAsset(models.Model):
@@ -492,13 +533,15 @@ class DataContract(models.Model):
                         "uses": ", ".join(str(DataPurpose(p).label) for p in forbidden),
                     }
                 )
-            elif self.deviation_uses and not self.deviation_reason.strip():
+            # Unknown purposes are reported by the field itself.
+            beyond = [p for p in self.deviation_uses if p in DataPurpose.values]
+            if not forbidden and beyond and not self.deviation_reason.strip():
                 errors.setdefault("deviation_reason", []).append(
                     _(
                         "These uses go beyond the template (%(uses)s): give the reason for "
                         "the deviation, which the PMO must approve."
                     )
-                    % {"uses": ", ".join(str(DataPurpose(p).label) for p in self.deviation_uses)}
+                    % {"uses": ", ".join(str(DataPurpose(p).label) for p in beyond)}
                 )
         if errors:
             raise ValidationError(errors)
@@ -541,7 +584,9 @@ class ContractTransition(models.Model):
 
 
 def signed_document_upload_to(instance: SignedDocument, filename: str) -> str:
-    return generated_name("contracts", filename)
+    # The content was checked to be a PDF; the uploader's suffix (".html", ".exe") is not
+    # kept, so nothing serving the file by its name can take it for something else.
+    return generated_name("contracts", "document.pdf")
 
 
 class SignedDocument(models.Model):

@@ -189,14 +189,16 @@ def dataset_save(*, dataset: DataAsset, actor: User | None) -> DataAsset:
             raise ValidationError(
                 {"tier": _("Only the PMO may move a dataset to a less strict tier.")}
             )
+    if actor is not None and actor.is_partner:
+        # Only dataset_conversion_approve grants an approval; a partner's edit keeps the
+        # stored one (a new dataset has none).
+        dataset.conversion_approved_by_id = previous.conversion_approved_by_id if previous else None
+        dataset.conversion_approved_at = previous.conversion_approved_at if previous else None
     if previous is not None and previous.conversion_approved_at is not None:
         conversion = ("derived_from_id", "conversion_method", "dp_epsilon", "tier")
         if any(getattr(previous, f) != getattr(dataset, f) for f in conversion):
             dataset.conversion_approved_by = None
             dataset.conversion_approved_at = None
-    elif previous is None and actor is not None and actor.is_partner:
-        dataset.conversion_approved_by = None
-        dataset.conversion_approved_at = None
     return validated_save(dataset, actor=actor)
 
 
@@ -361,18 +363,19 @@ def contract_save(
         contract.deviation_approved_at = None
         if actor is not None:
             contract.created_by = actor
-        if contract.template_id is not None:
-            template = contract.template
-            if template.status == TemplateStatus.WITHDRAWN:
-                raise ValidationError(
-                    {
-                        "template": _(
-                            "Version %(version)s of this template has been replaced; sign "
-                            "under the current version."
-                        )
-                        % {"version": template.version}
-                    }
-                )
+    template_chosen = previous is None or previous.template_id != contract.template_id
+    if template_chosen and contract.template_id is not None:
+        template = contract.template
+        if template.status == TemplateStatus.WITHDRAWN:
+            raise ValidationError(
+                {
+                    "template": _(
+                        "Version %(version)s of this template has been replaced; sign "
+                        "under the current version."
+                    )
+                    % {"version": template.version}
+                }
+            )
     chosen = list(datasets) if datasets is not None else None
     if chosen is not None:
         _check_datasets(contract, chosen)
@@ -444,6 +447,12 @@ def contract_submit(*, contract: DataContract, actor: User) -> DataContract:
         errors["document"] = _("Upload the signed contract (PDF) before submitting.")
     if not contract.datasets.exists():
         errors["datasets"] = _("Choose the datasets the contract covers before submitting.")
+    if contract.template.status == TemplateStatus.WITHDRAWN:
+        # The provider must sign the text in force; one already under review keeps its version.
+        errors["template"] = _(
+            "Version %(version)s of this template has been replaced; change the contract to "
+            "the current version and sign that."
+        ) % {"version": contract.template.version}
     if errors:
         raise ValidationError(errors)
     contract.full_clean()
@@ -634,29 +643,44 @@ def training_run_check(
             _("%(artifact)s cannot be trained from itself, directly or through its inputs.")
             % {"artifact": run.target.code}
         )
-    if upstream:
-        lineage = TrainingRun.objects.filter(target_id__in=upstream).prefetch_related("datasets")
-        reported = set()
+    reported = set()
+    # Per direct input, so the reason names the input the user chose, and the artifact
+    # further up that was trained on the data when it is not the input itself.
+    for source in input_artifacts:
+        reach = _upstream_artifacts([source])
+        lineage = (
+            TrainingRun.objects.filter(target_id__in=reach)
+            .prefetch_related("datasets")
+            .order_by("started_on", "pk")
+        )
         for upstream_run in lineage:
+            carrier = reach[upstream_run.target_id]
             for dataset in upstream_run.datasets.all():
                 tier = dataset.effective_tier
-                key = (dataset.pk, upstream_run.target_id)
+                key = (source.pk, dataset.pk)
                 if key in reported or allowance(tier, purpose) != Allowance.FORBIDDEN:
                     continue
                 reported.add(key)
-                errors.setdefault("input_artifacts", []).append(
-                    _(
+                values = {
+                    "artifact": source.code,
+                    "via": carrier.code,
+                    "dataset": dataset.code,
+                    "tier": _label(tier),
+                    "contracts": ", ".join(c.reference for c in dataset.contracts.all()) or "—",
+                    "purpose": purpose.label,
+                }
+                if carrier.pk == source.pk:
+                    message = _(
                         "Input %(artifact)s carries dataset %(dataset)s (%(tier)s, contract "
                         "%(contracts)s), which may never reach %(purpose)s."
                     )
-                    % {
-                        "artifact": upstream[upstream_run.target_id].code,
-                        "dataset": dataset.code,
-                        "tier": _label(tier),
-                        "contracts": ", ".join(c.reference for c in dataset.contracts.all()) or "—",
-                        "purpose": purpose.label,
-                    }
-                )
+                else:
+                    message = _(
+                        "Input %(artifact)s derives from %(via)s, which carries dataset "
+                        "%(dataset)s (%(tier)s, contract %(contracts)s); that data may never "
+                        "reach %(purpose)s."
+                    )
+                errors.setdefault("input_artifacts", []).append(message % values)
     if errors:
         raise ValidationError(errors, code="contamination")
     return decisions
@@ -690,12 +714,13 @@ def training_run_update(*, run: TrainingRun, actor: User | None) -> TrainingRun:
     """Record a run's end or notes; what it trained on and for what is fixed at registration."""
     _require_pmo(actor, _("Only the PMO records training runs."))
     stored = TrainingRun.objects.select_for_update().get(pk=run.pk)
-    for field in ("code", "purpose", "target_id", "started_on"):
+    for field in ("code", "purpose", "target_id", "started_on", "responsible_id"):
         if getattr(stored, field) != getattr(run, field):
             raise ValidationError(
                 {
                     field.removesuffix("_id"): _(
-                        "A registered run's inputs, kind, target and start are fixed; "
+                        "A registered run's inputs, kind, target, start and responsible "
+                        "organization are fixed; "
                         "register a new run instead."
                     )
                 }

@@ -1,16 +1,33 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
+
+from jvtracker.views import home
 
 admin.site.site_header = _("jvtracker: Japan AI foundation-model programme")
 admin.site.site_title = _("jvtracker")
 admin.site.index_title = _("Programme administration")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the admin's own urls: the admin ends in a catch-all.
     path("admin/", include("milestones.urls")),
     path("admin/", admin.site.urls),
+    # Partners are not staff: they sign in here, not through the admin's login.
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True,
+            extra_context={
+                "site_header": admin.site.site_header,
+                "site_title": admin.site.site_title,
+                "title": _("Log in"),
+            },
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("datagov/", include("datagov.urls")),
 ]

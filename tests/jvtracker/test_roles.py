@@ -41,7 +41,22 @@ def test_partners_see_the_programme_read_only_and_not_the_risk_register():
     assert {"milestones.view_milestone", "milestones.view_stagegate"} <= perms
     assert "milestones.view_risk" not in perms
     assert "jvtracker.view_user" not in perms
-    assert all(p.split(".")[1].startswith("view_") for p in perms)
+    assert all(p.split(".")[1].startswith("view_") for p in perms if p.startswith("milestones."))
+
+
+def test_partners_record_their_own_data_governance_and_nothing_else():
+    perms = _codenames(Role.PARTNER)
+    writes = {p for p in perms if not p.split(".")[1].startswith("view_")}
+    assert writes == {
+        "datagov.add_dataasset",
+        "datagov.change_dataasset",
+        "datagov.add_datacontract",
+        "datagov.change_datacontract",
+        "datagov.add_signeddocument",
+    }
+    assert "datagov.view_contracttemplate" in perms
+    assert "datagov.view_modelartifact" not in perms
+    assert "datagov.view_trainingrun" not in perms
 
 
 def test_syncing_the_groups_again_changes_nothing():

@@ -1,0 +1,22 @@
+"""Data-governance pages for every signed-in user, partners included (outside the admin)."""
+
+from django.urls import path
+
+from datagov import views
+
+app_name = "datagov"
+
+urlpatterns = [
+    path("", views.document_list, name="documents"),
+    path(
+        "templates/<int:pk>/document.html",
+        views.template_document,
+        name="template-document-html",
+    ),
+    path(
+        "templates/<int:pk>/document.pdf",
+        views.template_document_pdf,
+        name="template-document-pdf",
+    ),
+    path("documents/<int:pk>/", views.document_download, name="document-download"),
+]
