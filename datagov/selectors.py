@@ -26,6 +26,7 @@ from datagov.models import (
 from jvtracker.models import User
 
 EXPIRY_WARNING_DAYS = 90
+IN_FORCE_STATUSES = (ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED)
 
 
 def _role(user: User) -> str | None:
@@ -180,7 +181,13 @@ def contamination_report() -> list[ArtifactLineage]:
             Prefetch(
                 "datasets",
                 queryset=DataAsset.objects.select_related("derived_from").prefetch_related(
-                    Prefetch("contracts", queryset=DataContract.objects.order_by("reference"))
+                    Prefetch(
+                        "contracts",
+                        # What the data was used under: contracts that came into force.
+                        queryset=DataContract.objects.filter(status__in=IN_FORCE_STATUSES).order_by(
+                            "reference"
+                        ),
+                    )
                 ),
             ),
             "input_artifacts",

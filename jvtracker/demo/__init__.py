@@ -1,4 +1,5 @@
-"""The demo seed: the JV's real programme and the demo users (``manage.py seed_demo``).
+"""The demo seed: the JV's real programme, the demo users and a data-governance demo
+(``manage.py seed_demo``).
 
 The data (:mod:`jvtracker.demo.data`) is applied through the services, so every row is
 validated and has a history row whose change reason is ``seed_demo``.
@@ -22,6 +23,14 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import models, transaction
 
+from datagov.models import (
+    ContractTemplate,
+    DataAsset,
+    DataContract,
+    ModelArtifact,
+    SignedDocument,
+    TrainingRun,
+)
 from jvtracker.demo.data import (
     MILESTONES,
     ORGANIZATIONS,
@@ -103,6 +112,12 @@ LABELS: dict[type[models.Model], tuple[str, str]] = {
     GateCriterion: ("gate criterion", "gate criteria"),
     Risk: ("risk", "risks"),
     User: ("user", "users"),
+    DataAsset: ("dataset", "datasets"),
+    ContractTemplate: ("contract template", "contract templates"),
+    DataContract: ("data contract", "data contracts"),
+    SignedDocument: ("signed document", "signed documents"),
+    ModelArtifact: ("model artifact", "model artifacts"),
+    TrainingRun: ("training run", "training runs"),
 }
 
 
@@ -166,14 +181,20 @@ def seed_programme(result: SeedResult | None = None) -> SeedResult:
 
 @transaction.atomic
 def seed_demo(*, password: str) -> SeedResult:
-    """The real programme plus the demo users; never changes existing rows.
+    """The real programme plus the demo users and the data-governance demo (datasets,
+    contract templates, contracts, models and their training runs); never changes
+    existing rows.
 
     The one exception: a demo user whose password is not ``password`` gets it, so the
     printed password always works. All or nothing: a validation error rolls back the lot.
     """
+    # Imported here: the data-governance seed builds on this module's helpers.
+    from jvtracker.demo.datagov import seed_datagov
+
     result = SeedResult()
     organizations = _seed_programme(result)
     _seed_demo_users(organizations, password, result)
+    seed_datagov(result, organizations, {user.username: user for user in result.users})
     return result
 
 

@@ -7,8 +7,19 @@ Plain data only; :mod:`jvtracker.demo` applies it through the services.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
+from datagov.choices import (
+    ArtifactKind,
+    ContractStatus,
+    ContractType,
+    ConversionMethod,
+    DataPurpose,
+    DataTier,
+    StorageLocation,
+)
+from datagov.policy import tier_rule
 from jvtracker.choices import Industry, OrganizationKind, Role
 from milestones.choices import (
     DatePrecision,
@@ -754,6 +765,706 @@ def demo_users() -> list[Record]:
             for code in partners
         ),
     ]
+
+
+# ------------------------------------------------------------------------ data governance
+
+# Datasets of the members, in the three tiers of the separation design. The licensed
+# standards come through NEC, which leads the consortium's training-data compliance; the
+# Japanese text corpus through SoftBank (the Sarashina corpus).
+DATASETS: tuple[Record, ...] = (
+    {
+        "code": "nipponsteel-works-operation-logs",
+        "provider": "nipponsteel",
+        "name_ja": "製鉄所操業ログ（高炉・転炉・熱延ライン）",
+        "name_en": "Steelworks operation logs (blast furnace, converter, hot-strip mill)",
+        "tier": DataTier.RESTRICTED,
+        "industry": Industry.STEEL,
+        "description_ja": (
+            "高炉・転炉・熱延ラインのプロセスセンサー時系列、操業条件、品質検査結果"
+            "（2019〜2026年度）。操業ノウハウを含むため、特化モデルの微調整とRAGに限って用いる。"
+        ),
+        "description_en": (
+            "Process-sensor time series, operating conditions and quality-inspection results "
+            "of the blast furnace, converter and hot-strip mill (FY2019–FY2026). They carry "
+            "operating know-how: used only to fine-tune specialised models and for RAG."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.DOMESTIC_CLOUD,
+        "storage_detail": "国内クラウド 東京リージョン / Domestic cloud, Tokyo region",
+        "volume_tb": Decimal("420"),
+    },
+    {
+        "code": "nipponsteel-worker-video-audio",
+        "provider": "nipponsteel",
+        "name_ja": "製鉄所作業者の映像・音声",
+        "name_en": "Steelworks workers' video and audio",
+        "tier": DataTier.SECRET,
+        "industry": Industry.STEEL,
+        "description_ja": (
+            "圧延・保全作業を撮影した作業者の映像と作業中の音声（安全行動・熟練動作の分析用）。"
+            "個人データを含み、構内から持ち出さない。エッジ学習か、差分プライバシーによる"
+            "合成データ化を経てのみ学習層に届く。"
+        ),
+        "description_en": (
+            "Video of workers at rolling and maintenance tasks and the audio on site (for "
+            "safety behaviour and skilled motion). Personal data: never leaves the works; it "
+            "reaches the training layer only through edge learning or as differentially "
+            "private synthetic data."
+        ),
+        "contains_personal_data": True,
+        "storage_location": StorageLocation.ON_PREMISES,
+        "storage_detail": "製鉄所構内サーバー室 / Server room inside the steelworks",
+        "volume_tb": Decimal("85"),
+    },
+    {
+        "code": "nipponsteel-worker-motion-synthetic",
+        "provider": "nipponsteel",
+        "name_ja": "作業者動作合成データ（差分プライバシー ε=1.0）",
+        "name_en": "Synthetic worker-motion data (differential privacy, ε = 1.0)",
+        "tier": DataTier.PUBLIC,
+        "industry": Industry.STEEL,
+        "description_ja": (
+            "作業者の映像・音声から構内で生成した骨格姿勢・動作系列の合成データ。"
+            "個人を識別できる情報を含まない。"
+        ),
+        "description_en": (
+            "Synthetic skeletal-pose and motion sequences generated on site from the workers' "
+            "video and audio. Holds nothing that identifies a person."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.DOMESTIC_CLOUD,
+        "storage_detail": "国内クラウド 東京リージョン / Domestic cloud, Tokyo region",
+        "volume_tb": Decimal("6.5"),
+        "derived_from": "nipponsteel-worker-video-audio",
+        "conversion_method": ConversionMethod.DIFFERENTIAL_PRIVACY,
+        "dp_epsilon": Decimal("1.0"),
+        "conversion_note": (
+            "ソフトバンクの差分プライバシー生成器（ε=1.0, δ=1e-6）を製鉄所構内で実行。"
+            "再識別リスク評価（メンバーシップ推論攻撃）で基準を満たすことを確認。 / "
+            "SoftBank's differentially private generator (ε = 1.0, δ = 1e-6) run inside the "
+            "works; a re-identification assessment (membership inference) met the threshold."
+        ),
+    },
+    {
+        "code": "kobesteel-maintenance-history",
+        "provider": "kobesteel",
+        "name_ja": "設備保全履歴（圧延・鍛造設備）",
+        "name_en": "Equipment maintenance history (rolling and forging plant)",
+        "tier": DataTier.RESTRICTED,
+        "industry": Industry.STEEL,
+        "description_ja": "点検記録、故障・修理報告、部品交換履歴（2015年度以降）。",
+        "description_en": (
+            "Inspection records, failure and repair reports, part replacements (FY2015 onwards)."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.DOMESTIC_CLOUD,
+        "storage_detail": "国内クラウド 大阪リージョン / Domestic cloud, Osaka region",
+        "volume_tb": Decimal("12"),
+    },
+    {
+        "code": "kobesteel-welding-cad-cae",
+        "provider": "kobesteel",
+        "name_ja": "溶接ロボット設計CAD/CAEデータ",
+        "name_en": "Welding-robot design CAD/CAE data",
+        "tier": DataTier.RESTRICTED,
+        "industry": Industry.STEEL,
+        "description_ja": "溶接ロボットの3D CADモデルと構造・熱解析（CAE）結果。",
+        "description_en": (
+            "3D CAD models of welding robots with structural and thermal (CAE) analysis results."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.ON_PREMISES,
+        "storage_detail": "神戸製鋼所 設計部門サーバー / Kobe Steel design department servers",
+        "volume_tb": Decimal("3.2"),
+    },
+    {
+        "code": "honda-driving-environment",
+        "provider": "honda",
+        "name_ja": "走行環境データ（車載カメラ・LiDAR・CAN）",
+        "name_en": "Driving-environment data (on-board cameras, LiDAR, CAN)",
+        "tier": DataTier.RESTRICTED,
+        "industry": Industry.MOBILITY,
+        "description_ja": (
+            "レベル3自動運転車の公道走行で記録した車載カメラ映像、LiDAR点群、CAN信号。"
+            "歩行者の顔とナンバープレートは提供前にぼかし処理済み。"
+        ),
+        "description_en": (
+            "On-board camera video, LiDAR point clouds and CAN signals recorded by Level-3 "
+            "vehicles on public roads. Faces and number plates are blurred before provision."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.DOMESTIC_CLOUD,
+        "storage_detail": "国内クラウド 東京リージョン / Domestic cloud, Tokyo region",
+        "volume_tb": Decimal("1850"),
+    },
+    {
+        "code": "honda-robotics-operation-logs",
+        "provider": "honda",
+        "name_ja": "ロボット実機動作ログ",
+        "name_en": "Robot operation logs (real machines)",
+        "tier": DataTier.RESTRICTED,
+        "industry": Industry.MOBILITY,
+        "description_ja": "研究用ロボットの関節トルク・力覚センサー・制御指令の時系列。",
+        "description_en": (
+            "Joint-torque, force-sensor and control-command time series of research robots."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.DOMESTIC_CLOUD,
+        "storage_detail": "国内クラウド 東京リージョン / Domestic cloud, Tokyo region",
+        "volume_tb": Decimal("95"),
+    },
+    {
+        "code": "sony-sensing-imaging",
+        "provider": "sony",
+        "name_ja": "イメージング・センシングデータ（イメージセンサー・ToF・イベントカメラ）",
+        "name_en": "Imaging and sensing data (image sensors, ToF, event cameras)",
+        "tier": DataTier.RESTRICTED,
+        "industry": Industry.ELECTRONICS_SENSING,
+        "description_ja": (
+            "工場・屋外環境で取得したRAW画像、ToF深度、イベントカメラ信号とセンサー特性データ。"
+        ),
+        "description_en": (
+            "RAW images, ToF depth and event-camera signals captured in factories and outdoors, "
+            "with the sensors' characterisation data."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.DOMESTIC_CLOUD,
+        "storage_detail": "国内クラウド 東京リージョン / Domestic cloud, Tokyo region",
+        "volume_tb": Decimal("640"),
+    },
+    {
+        "code": "nec-licensed-technical-standards",
+        "provider": "nec",
+        "name_ja": "許諾済み技術規格・安全手順書（JIS・業界団体規格）",
+        "name_en": "Licensed technical standards and safety procedures (JIS, industry bodies)",
+        "tier": DataTier.PUBLIC,
+        "industry": Industry.CROSS_INDUSTRY,
+        "description_ja": (
+            "日本産業規格（JIS）と業界団体の技術規格・安全手順書。NECが権利処理し、"
+            "事前学習を含む利用許諾を得たもの。"
+        ),
+        "description_en": (
+            "Japanese Industrial Standards (JIS) and industry bodies' technical standards and "
+            "safety procedures, cleared by NEC with a licence that covers pre-training."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.DOMESTIC_CLOUD,
+        "storage_detail": "国内クラウド 東京リージョン / Domestic cloud, Tokyo region",
+        "volume_tb": Decimal("0.8"),
+    },
+    {
+        "code": "softbank-japanese-text-corpus",
+        "provider": "softbank",
+        "name_ja": "許諾済み日本語テキストコーパス",
+        "name_en": "Licensed Japanese text corpus",
+        "tier": DataTier.PUBLIC,
+        "industry": Industry.CROSS_INDUSTRY,
+        "description_ja": (
+            "Sarashinaの事前学習で権利処理済みの日本語テキスト（書籍・報道・技術文書・"
+            "公開ウェブ）。重複除去と個人情報フィルタ適用済み。"
+        ),
+        "description_en": (
+            "Japanese text cleared for Sarashina's pre-training (books, news, technical "
+            "documents, the public web), deduplicated and filtered for personal information."
+        ),
+        "contains_personal_data": False,
+        "storage_location": StorageLocation.DOMESTIC_CLOUD,
+        "storage_detail": "ソフトバンク国内データセンター / SoftBank domestic data centre",
+        "volume_tb": Decimal("58"),
+    },
+)
+
+# Standard contract templates: one per METI contract type and tier, their clauses put
+# together from a part per type and a part per tier.
+TEMPLATE_TYPE_TEXT: dict[str, Record] = {
+    ContractType.DATA_PROVISION: {
+        "title": ("データ提供契約", "Data provision contract"),
+        "redistribution": (
+            "本契約は提供者から当社（日本AI基盤モデル開発）への一方向のデータ提供である。"
+            "当社による再配布は次の条件に従う。",
+            "Data flows one way, from the provider to the JV (Japan AI Foundation Model "
+            "Development). Any redistribution by the JV follows the condition below.",
+        ),
+        "ip_attribution": (
+            "提供データの知的財産権その他の権利は提供者に留保される。提供データを用いて当社が"
+            "作成した学習済みモデルその他の派生物の権利は当社に帰属し、提供者はこれを自社事業で"
+            "無償で利用できる。",
+            "Rights in the provided data stay with the provider. Rights in models and other "
+            "derivatives the JV makes with it belong to the JV; the provider may use them in "
+            "its own business free of charge.",
+        ),
+    },
+    ContractType.DATA_CREATION: {
+        "title": ("データ創出契約", "Data creation contract"),
+        "redistribution": (
+            "本契約に基づき当事者が共同で創出したデータ（創出データ）の第三者への提供には、"
+            "次の条件に加えて両当事者の書面による合意を要する。",
+            "Data the parties create together under this contract (created data) goes to a "
+            "third party only with both parties' written agreement, on top of the condition "
+            "below.",
+        ),
+        "ip_attribution": (
+            "創出データの権利は、データ取得への寄与（現場・設備の提供と計測・加工作業）に応じて"
+            "両当事者の共有とし、持分は別紙で定める。創出データから作成した学習済みモデルの権利は"
+            "当社に帰属する。",
+            "Created data is jointly owned in proportion to each party's contribution (site "
+            "and equipment; measurement and processing), with the shares set in an annex. "
+            "Models trained on it belong to the JV.",
+        ),
+    },
+    ContractType.DATA_SHARING: {
+        "title": ("データ共用（プラットフォーム）契約", "Data sharing (platform) contract"),
+        "redistribution": (
+            "提供データは当社が運営するデータ共用基盤に登録し、基盤規約に同意した参加者が本契約の"
+            "定める用途に限って利用する。基盤の外への持出しと再配布は次の条件に従う。",
+            "The data is registered on the JV's data-sharing platform and used only by "
+            "participants who accept the platform terms, only for the uses this contract "
+            "permits. Taking it off the platform and redistributing it follow the condition "
+            "below.",
+        ),
+        "ip_attribution": (
+            "各参加者が登録したデータの権利は当該参加者に留保される。基盤上で集計・加工した"
+            "データと学習済みモデルの権利は当社に帰属し、参加者は基盤規約に従って利用できる。",
+            "Rights in the data each participant registers stay with that participant. Rights "
+            "in data aggregated or processed on the platform, and in trained models, belong to "
+            "the JV; participants may use them under the platform terms.",
+        ),
+    },
+}
+
+TEMPLATE_TIER_TEXT: dict[str, Record] = {
+    DataTier.PUBLIC: {
+        "label": ("許諾済み公開データ", "public & licensed data"),
+        "redistribution": (
+            "出典とライセンスの表示を維持する限り、原ライセンスの範囲内で再配布できる。",
+            "It may be redistributed within its original licence, keeping the source and "
+            "licence notices.",
+        ),
+        "ip_attribution": (
+            "原著作物の著作権は権利者に留保され、当社は許諾の範囲内で利用する。",
+            "Copyright in the original works stays with their holders; the JV uses them within "
+            "the licence.",
+        ),
+        "synthetic_conversion": (
+            "合成データへの変換に制限はない。生成したデータにも原データの出典表示を引き継ぐ。",
+            "Conversion to synthetic data is unrestricted; the generated data keeps the "
+            "source's attribution.",
+        ),
+        "retention": (
+            "許諾期間中は保持できる。許諾の終了後は新たな学習に用いず、90日以内に複製を削除する。"
+            "学習済みの重みは削除の対象としない。",
+            "It may be kept while the licence runs. After it ends the data is used for no new "
+            "training and copies are deleted within 90 days; trained weights are not affected.",
+        ),
+        "storage": (
+            "保存場所の制限はない（当社の国内データセンターでの保存を原則とする）。",
+            "No restriction on where it is stored (the JV's domestic data centres by default).",
+        ),
+    },
+    DataTier.RESTRICTED: {
+        "label": ("企業提供データ", "enterprise-restricted data"),
+        "redistribution": (
+            "提供データとその複製の第三者への再配布を禁止する。提供データで微調整した特化モデルを"
+            "第三者に提供するときは、提供者の事前の書面による同意を要する。提供データを基盤モデル"
+            "の重みに混入させてはならない。",
+            "The data and its copies may not be redistributed to any third party. A "
+            "specialised model fine-tuned on it goes to a third party only with the provider's "
+            "prior written consent. The data must never be mixed into base-model weights.",
+        ),
+        "ip_attribution": ("", ""),
+        "synthetic_conversion": (
+            "合成データの派生は標準条件に含まない。必要なときは逸脱として理由を記載し、差分"
+            "プライバシー（ε≦2.0）等の変換方法と再識別リスク評価について提供者の確認と当社PMOの"
+            "承認を得る。",
+            "Deriving synthetic data is not a standard term. Where needed it is a deviation, "
+            "with its reason: the provider confirms the conversion method (e.g. differential "
+            "privacy, ε ≤ 2.0) and the re-identification assessment, and the JV's PMO "
+            "approves.",
+        ),
+        "retention": (
+            "契約の終了後90日以内に、提供データとその複製を削除し、削除証明書を提出する。",
+            "Within 90 days of the contract's end the data and its copies are deleted and a "
+            "certificate of deletion is delivered.",
+        ),
+        "storage": (
+            "国内のクラウドリージョン（東京・大阪）又は提供者の構内に限る。国外への移転と国外"
+            "からのアクセスを禁止する。",
+            "Only in a domestic cloud region (Tokyo, Osaka) or on the provider's premises. No "
+            "transfer abroad and no access from abroad.",
+        ),
+    },
+    DataTier.SECRET: {
+        "label": ("秘匿前提データ", "secret / regulated data"),
+        "redistribution": (
+            "提供者の構内から持ち出さず、いかなる第三者にも再配布しない。当社が受け取るのは、"
+            "エッジ学習によるパラメータ更新と、承認された変換を経た合成データに限る。",
+            "It never leaves the provider's premises and goes to no third party. The JV "
+            "receives only parameter updates from edge learning and synthetic data from an "
+            "approved conversion.",
+        ),
+        "ip_attribution": (
+            "両当事者は営業秘密としての管理措置（アクセス権者の限定とアクセス記録）を講じる。",
+            "Both parties keep it as a trade secret (access limited to named people, and logged).",
+        ),
+        "synthetic_conversion": (
+            "合成データへの変換は提供者の構内で、差分プライバシー（ε≦1.0）又はシミュレーション"
+            "により行う。個人情報保護委員会のガイドラインに沿って再識別リスクを評価し、当社PMOが"
+            "承認するまで、合成データは原データと同じ秘匿前提データとして扱う。",
+            "Conversion to synthetic data happens on the provider's premises, by differential "
+            "privacy (ε ≤ 1.0) or simulation. The re-identification risk is assessed along the "
+            "Personal Information Protection Commission's guidelines; until the JV's PMO "
+            "approves, the synthetic data is handled as secret as its source.",
+        ),
+        "retention": (
+            "原データは提供者の構内でのみ保持し、当社は複製を持たない。個人データは利用目的の"
+            "達成後、提供者の規程に従い遅滞なく消去する。",
+            "The source data stays only on the provider's premises; the JV holds no copy. "
+            "Personal data is erased without delay once its purpose is met, under the "
+            "provider's rules.",
+        ),
+        "storage": ("提供者の構内（オンプレミス）に限る。", "Only on the provider's premises."),
+    },
+}
+
+
+def _template(contract_type: str, tier: str, version: int = 1, **overrides: str) -> Record:
+    kind, level = TEMPLATE_TYPE_TEXT[contract_type], TEMPLATE_TIER_TEXT[tier]
+    record: Record = {
+        "code": f"{contract_type}-{tier}",
+        "version": version,
+        "contract_type": contract_type,
+        "tier": tier,
+        "title_ja": f"{kind['title'][0]}ひな形（{level['label'][0]}）",
+        "title_en": f"{kind['title'][1]} template ({level['label'][1]})",
+        "permitted_uses": tier_rule(tier).permitted_uses(),
+    }
+    for index, suffix in ((0, "ja"), (1, "en")):
+        space = "" if suffix == "ja" else " "
+        record[f"redistribution_{suffix}"] = (
+            kind["redistribution"][index] + space + level["redistribution"][index]
+        )
+        record[f"ip_attribution_{suffix}"] = (
+            kind["ip_attribution"][index] + space + level["ip_attribution"][index]
+        ).strip()
+        for clause in ("synthetic_conversion", "retention", "storage"):
+            record[f"{clause}_{suffix}"] = level[clause][index]
+    record.update(overrides)
+    return record
+
+
+# Version 2 of the restricted provision template shortens deletion to 60 days and covers
+# RAG indexes and specialised weights: contracts signed under version 1 keep version 1.
+TEMPLATES: tuple[Record, ...] = (
+    *(_template(contract_type, tier) for contract_type in ContractType for tier in DataTier),
+    _template(
+        ContractType.DATA_PROVISION,
+        DataTier.RESTRICTED,
+        version=2,
+        retention_ja=(
+            "契約の終了後60日以内に、提供データとその複製、提供データから作成したRAGインデックス"
+            "を削除し、削除証明書を提出する。特化モデルの重みは、提供者と協議のうえ廃棄するか"
+            "継続して利用するかを決める。"
+        ),
+        retention_en=(
+            "Within 60 days of the contract's end the data, its copies and any RAG index built "
+            "from it are deleted and a certificate of deletion is delivered. Whether "
+            "specialised-model weights are destroyed or kept in use is agreed with the "
+            "provider."
+        ),
+    ),
+)
+
+# Contract dates the seed works out on the day it runs (jvtracker.demo.datagov), so that
+# whenever the demo is loaded one contract expires within the PMO's 90-day warning, its
+# renewal starts the day after, and a proof-of-concept contract ends that very day.
+EXPIRES_SOON = "expires-soon"
+RENEWAL_STARTS = "renewal-starts"
+ENDS_TODAY = "ends-today"
+
+# Driven through the workflow to ``status``; the provider's partner account uploads the
+# signed PDF and submits, the PMO account reviews, approves deviations and approves.
+CONTRACTS: tuple[Record, ...] = (
+    {
+        "title": "製鉄所操業ログ提供契約 / Steelworks operation logs provision",
+        "provider": "nipponsteel",
+        "template": ("provision-restricted", 1),
+        "datasets": ("nipponsteel-works-operation-logs",),
+        "effective_date": dt.date(2026, 9, 1),
+        "expiry_date": dt.date(2029, 3, 31),
+        "status": ContractStatus.ACTIVE,
+    },
+    {
+        "title": "保全履歴PoC提供契約 / Maintenance history proof-of-concept provision",
+        "provider": "kobesteel",
+        "template": ("provision-restricted", 1),
+        "datasets": ("kobesteel-maintenance-history",),
+        "effective_date": dt.date(2026, 7, 1),
+        "expiry_date": ENDS_TODAY,
+        "status": ContractStatus.EXPIRED,
+        "notes": "PoC期間限定の契約。更新契約を起案中。 / A PoC-only contract; renewal drafted.",
+    },
+    {
+        "title": "作業者映像・音声データ創出契約 / Workers' video and audio data creation",
+        "provider": "nipponsteel",
+        "template": ("creation-secret", 1),
+        "datasets": ("nipponsteel-worker-video-audio",),
+        "effective_date": dt.date(2026, 10, 1),
+        "expiry_date": dt.date(2031, 3, 31),
+        "status": ContractStatus.ACTIVE,
+        "notes": (
+            "作業者本人の同意取得済み（同意書は日本製鉄が保管）。 / Workers' consent "
+            "obtained; Nippon Steel keeps the consent forms."
+        ),
+    },
+    {
+        "title": "作業者動作合成データ創出契約 / Synthetic worker-motion data creation",
+        "provider": "nipponsteel",
+        "template": ("creation-public", 1),
+        "datasets": ("nipponsteel-worker-motion-synthetic",),
+        "effective_date": dt.date(2026, 11, 1),
+        "expiry_date": dt.date(2031, 3, 31),
+        "status": ContractStatus.ACTIVE,
+    },
+    {
+        "title": "日本語テキストコーパス提供契約 / Japanese text corpus provision",
+        "provider": "softbank",
+        "template": ("provision-public", 1),
+        "datasets": ("softbank-japanese-text-corpus",),
+        "effective_date": dt.date(2026, 9, 1),
+        "expiry_date": dt.date(2031, 3, 31),
+        "status": ContractStatus.ACTIVE,
+    },
+    {
+        "title": "技術規格・安全手順書共用契約 / Technical standards and safety procedures sharing",
+        "provider": "nec",
+        "template": ("sharing-public", 1),
+        "datasets": ("nec-licensed-technical-standards",),
+        "effective_date": dt.date(2026, 9, 1),
+        "expiry_date": dt.date(2029, 3, 31),
+        "status": ContractStatus.ACTIVE,
+    },
+    {
+        "title": "センシングデータ共用契約（PoC） / Sensing data sharing (PoC)",
+        "provider": "sony",
+        "template": ("sharing-restricted", 1),
+        "datasets": ("sony-sensing-imaging",),
+        "effective_date": dt.date(2026, 8, 1),
+        "expiry_date": EXPIRES_SOON,
+        "status": ContractStatus.ACTIVE,
+    },
+    {
+        "title": "溶接ロボットCAD/CAEデータ創出契約 / Welding-robot CAD/CAE data creation",
+        "provider": "kobesteel",
+        "template": ("creation-restricted", 1),
+        "datasets": ("kobesteel-welding-cad-cae",),
+        "effective_date": dt.date(2026, 9, 1),
+        "expiry_date": dt.date(2029, 3, 31),
+        "status": ContractStatus.TERMINATED,
+        "termination_reason": (
+            "神戸製鋼所の申し出により提供を中止（設計ノウハウ流出への懸念）。学習への使用実績なし。"
+            " / Withdrawn at Kobe Steel's request over concern that design know-how could "
+            "leak; never used for training."
+        ),
+    },
+    {
+        "title": "走行環境データ提供契約 / Driving-environment data provision",
+        "provider": "honda",
+        "template": ("provision-restricted", 2),
+        "datasets": ("honda-driving-environment",),
+        "effective_date": dt.date(2026, 9, 1),
+        "expiry_date": dt.date(2029, 3, 31),
+        "deviation_uses": (DataPurpose.EDGE_LEARNING,),
+        "deviation_reason": (
+            "車載ECU向け蒸留モデルを、車両側で走行環境データにより追加学習するため。データは"
+            "車両と国内リージョンから出さない。 / To train the distilled model for on-board ECUs "
+            "further on the vehicles with driving-environment data; the data stays on the "
+            "vehicles and in the domestic region."
+        ),
+        "status": ContractStatus.ACTIVE,
+    },
+    {
+        "title": "ロボット実機データ創出契約 / Robot operation data creation",
+        "provider": "honda",
+        "template": ("creation-restricted", 1),
+        "datasets": ("honda-robotics-operation-logs",),
+        "effective_date": dt.date(2027, 1, 1),
+        "expiry_date": dt.date(2030, 3, 31),
+        "status": ContractStatus.SUBMITTED,
+    },
+    {
+        "title": "センシングデータ共用契約（2027年更新） / Sensing data sharing (2027 renewal)",
+        "provider": "sony",
+        "template": ("sharing-restricted", 1),
+        "datasets": ("sony-sensing-imaging",),
+        "effective_date": RENEWAL_STARTS,
+        "expiry_date": dt.date(2030, 3, 31),
+        "status": ContractStatus.UNDER_REVIEW,
+    },
+    {
+        "title": "保全履歴提供契約（更新） / Maintenance history provision (renewal)",
+        "provider": "kobesteel",
+        "template": ("provision-restricted", 2),
+        "datasets": ("kobesteel-maintenance-history",),
+        "effective_date": dt.date(2027, 4, 1),
+        "expiry_date": dt.date(2030, 3, 31),
+        "status": ContractStatus.DRAFT,
+    },
+)
+
+# What the programme trains, and the runs that trained it; every run passes the
+# contamination guard (datagov.services.training_run_register).
+MODEL_ARTIFACTS: tuple[Record, ...] = (
+    {
+        "code": "jv-base-alpha",
+        "name_ja": "JV基盤モデル α",
+        "name_en": "JV foundation model α",
+        "kind": ArtifactKind.BASE_MODEL,
+        "responsible": "softbank",
+        "description": (
+            "許諾済み公開データと承認済み合成データだけで事前学習する基盤モデルα版。 / The α "
+            "foundation model, pre-trained only on public & licensed data and approved "
+            "synthetic data."
+        ),
+    },
+    {
+        "code": "nipponsteel-operations-ft",
+        "name_ja": "製鉄操業特化モデル",
+        "name_en": "Steelworks operations specialised model",
+        "kind": ArtifactKind.SPECIALISED,
+        "responsible": "jv",
+        "description": "α版を製鉄所操業ログで微調整。 / α fine-tuned on steelworks operation logs.",
+    },
+    {
+        "code": "honda-driving-ft",
+        "name_ja": "走行環境特化モデル",
+        "name_en": "Driving-environment specialised model",
+        "kind": ArtifactKind.SPECIALISED,
+        "responsible": "honda",
+        "description": "α版を走行環境データで微調整。 / α fine-tuned on driving-environment data.",
+    },
+    {
+        "code": "honda-vehicle-edge",
+        "name_ja": "車載エッジ蒸留モデル",
+        "name_en": "On-vehicle edge distillate",
+        "kind": ArtifactKind.EDGE_DISTILLATE,
+        "responsible": "honda",
+        "description": (
+            "走行環境特化モデルから蒸留した車載ECU向けモデル。ネットワーク断でも停止しない。 / "
+            "Distilled from the driving-environment model for on-board ECUs; keeps running "
+            "when the network drops."
+        ),
+    },
+    {
+        "code": "sony-sensing-rag",
+        "name_ja": "センシング知識RAGインデックス",
+        "name_en": "Sensing knowledge RAG index",
+        "kind": ArtifactKind.RAG_INDEX,
+        "responsible": "sony",
+        "description": (
+            "センシングデータと技術規格の検索拡張生成用インデックス。 / A retrieval index over "
+            "the sensing data and the technical standards."
+        ),
+    },
+    {
+        "code": "worker-motion-generator",
+        "name_ja": "作業者動作合成データ生成器",
+        "name_en": "Worker-motion synthetic-data generator",
+        "kind": ArtifactKind.SYNTHETIC_GENERATOR,
+        "responsible": "softbank",
+        "description": (
+            "製鉄所構内で作業者映像から学習した差分プライバシー生成器（ε=1.0）。 / A "
+            "differentially private generator (ε = 1.0) trained inside the works on the "
+            "workers' video."
+        ),
+    },
+)
+
+TRAINING_RUNS: tuple[Record, ...] = (
+    {
+        "code": "worker-motion-generator-2026-10",
+        "purpose": DataPurpose.SYNTHETIC_DERIVATION,
+        "target": "worker-motion-generator",
+        "datasets": ("nipponsteel-worker-video-audio",),
+        "input_artifacts": (),
+        "started_on": dt.date(2026, 10, 5),
+        "finished_on": dt.date(2026, 10, 30),
+        "responsible": "softbank",
+        "notes": "製鉄所構内のGPUサーバーで実行。 / Run on a GPU server inside the works.",
+    },
+    {
+        "code": "base-alpha-pretrain-1",
+        "purpose": DataPurpose.BASE_PRETRAINING,
+        "target": "jv-base-alpha",
+        "datasets": ("softbank-japanese-text-corpus", "nec-licensed-technical-standards"),
+        "input_artifacts": (),
+        "started_on": dt.date(2026, 9, 15),
+        "finished_on": dt.date(2026, 11, 15),
+        "responsible": "softbank",
+        "notes": "国内GPUクラスターでPFNと共同実施。 / With PFN on the domestic GPU cluster.",
+    },
+    {
+        "code": "base-alpha-pretrain-2",
+        "purpose": DataPurpose.BASE_PRETRAINING,
+        "target": "jv-base-alpha",
+        "datasets": ("nipponsteel-worker-motion-synthetic",),
+        "input_artifacts": (),
+        "started_on": dt.date(2026, 12, 1),
+        "finished_on": None,
+        "responsible": "softbank",
+        "notes": (
+            "承認済み合成データによる継続事前学習。 / Continued pre-training on the approved "
+            "synthetic data."
+        ),
+    },
+    {
+        "code": "sony-sensing-rag-2026-12",
+        "purpose": DataPurpose.RAG_INDEX,
+        "target": "sony-sensing-rag",
+        "datasets": ("sony-sensing-imaging", "nec-licensed-technical-standards"),
+        "input_artifacts": (),
+        "started_on": dt.date(2026, 12, 7),
+        "finished_on": None,
+        "responsible": "sony",
+        "notes": "",
+    },
+    {
+        "code": "nipponsteel-operations-ft-2027-01",
+        "purpose": DataPurpose.FINE_TUNING,
+        "target": "nipponsteel-operations-ft",
+        "datasets": ("nipponsteel-works-operation-logs",),
+        "input_artifacts": ("jv-base-alpha",),
+        "started_on": dt.date(2027, 1, 11),
+        "finished_on": None,
+        "responsible": "jv",
+        "notes": "",
+    },
+    {
+        "code": "honda-driving-ft-2027-02",
+        "purpose": DataPurpose.FINE_TUNING,
+        "target": "honda-driving-ft",
+        "datasets": ("honda-driving-environment",),
+        "input_artifacts": ("jv-base-alpha",),
+        "started_on": dt.date(2027, 2, 1),
+        "finished_on": None,
+        "responsible": "honda",
+        "notes": "",
+    },
+    {
+        "code": "honda-vehicle-edge-2027-04",
+        "purpose": DataPurpose.EDGE_LEARNING,
+        "target": "honda-vehicle-edge",
+        "datasets": ("honda-driving-environment",),
+        "input_artifacts": ("honda-driving-ft",),
+        "started_on": dt.date(2027, 4, 5),
+        "finished_on": None,
+        "responsible": "honda",
+        "notes": (
+            "車両側での追加学習は契約の承認済み逸脱による。 / Learning on the vehicles rests on "
+            "the contract's approved deviation."
+        ),
+    },
+)
 
 
 # -------------------------------------------------------------------------------- password
