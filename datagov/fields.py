@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from datagov.choices import DataPurpose
+from jvtracker.common.text import listing
 
 
 class PurposeSetField(models.JSONField):
@@ -54,4 +54,4 @@ class PurposeSetField(models.JSONField):
 def purpose_labels(purposes: list[str]) -> str:
     """Purposes as a reader sees them: labels, in the enum's order."""
     chosen = set(purposes)
-    return gettext(", ").join(str(p.label) for p in DataPurpose if p in chosen)
+    return listing(p.label for p in DataPurpose if p in chosen)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
@@ -380,7 +380,7 @@ class DataContractAdmin(DatagovAdmin):
             done=gettext("returned to the provider as a draft."),
         )
 
-    @admin.action(description=_("Terminate"), permissions=["change"])
+    @admin.action(description=pgettext_lazy("contract", "Terminate"), permissions=["change"])
     def terminate(
         self, request: HttpRequest, queryset: QuerySet[DataContract]
     ) -> TemplateResponse | None:
