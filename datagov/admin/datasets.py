@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator, capfirst
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
@@ -48,7 +48,6 @@ class DataAssetAdmin(DatagovAdmin):
         "industry",
         "contains_personal_data",
         "storage",
-        "description_short",
         "conversion_approved",
     )
     list_filter = ("tier", "industry", "provider", "storage_location", "contains_personal_data")
@@ -106,10 +105,6 @@ class DataAssetAdmin(DatagovAdmin):
     def storage(self, dataset: DataAsset) -> str:
         location = dataset.get_storage_location_display()
         return f"{location} ({dataset.storage_detail})" if dataset.storage_detail else location
-
-    @admin.display(description=_("description"))
-    def description_short(self, dataset: DataAsset) -> str:
-        return Truncator(dataset.description).chars(60)
 
     @admin.display(description=_("conversion approved"), boolean=True)
     def conversion_approved(self, dataset: DataAsset) -> bool | None:
