@@ -9,7 +9,8 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
@@ -19,9 +20,12 @@ from import_export.fields import Field
 
 from datagov import selectors
 from datagov.admin.base import DatagovAdmin, codes
+from datagov.choices import Allowance, DataPurpose, DataTier, StorageLocation
 from datagov.models import DataAsset
+from datagov.policy import TIER_POLICY
 from datagov.services import dataset_conversion_approve, dataset_save
 from jvtracker.admin import ExportResource
+from jvtracker.common.text import listing
 
 
 class DataAssetResource(ExportResource):
@@ -82,6 +86,37 @@ class DataAssetAdmin(DatagovAdmin):
         "contracts_list",
     )
     actions = ["approve_conversion"]
+
+    def get_urls(self) -> list:
+        policy = path(
+            "policy/",
+            self.admin_site.admin_view(self.tier_policy_view),
+            name="datagov_tier_policy",
+        )
+        return [policy, *super().get_urls()]
+
+    def tier_policy_view(self, request: HttpRequest) -> TemplateResponse:
+        """The tier policy as the services apply it: read from the one table, not restated."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = [
+            {
+                "tier": DataTier(tier),
+                "cells": [(purpose, Allowance(rule.uses[purpose])) for purpose in DataPurpose],
+                "rule": rule,
+                "storage": listing(StorageLocation(p).label for p in rule.storage_locations),
+            }
+            for tier, rule in TIER_POLICY.items()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Tier policy"),
+            "opts": self.opts,
+            "purposes": list(DataPurpose),
+            "rows": rows,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/datagov/tier_policy.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DataAsset]:
         queryset = selectors.datasets_visible_to(request.user)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from datagov.choices import Allowance, DataPurpose, DataTier
-from datagov.models import DataAsset, DataContract
+from datagov.models import DataAsset, DataContract, TrainingRun
 from datagov.policy import allowance, purpose_of
 
 
@@ -30,15 +31,25 @@ def tier_label(tier: str) -> str:
 
 
 def dataset_use_decision(
-    *, dataset: DataAsset, purpose: str, on: dt.date | None = None
+    *,
+    dataset: DataAsset,
+    purpose: str | None = None,
+    on: dt.date | None = None,
+    run: TrainingRun | None = None,
 ) -> UseDecision:
     """May ``dataset`` be used for ``purpose`` on ``on`` (today by default)?
+
+    Given a training ``run``, the question is asked for the run's kind on its start date.
 
     Three things must hold: the tier policy does not forbid it (for a synthetic derivative
     without an approved conversion, its source's tier applies); the use is standard for the
     tier or an approved deviation of the covering contract; and a contract covering the
     dataset was in force on that date and permits the purpose.
     """
+    if run is not None:
+        purpose, on = run.purpose, run.started_on
+    if purpose is None:
+        raise ValidationError({"purpose": _("Say what the data is to be used for.")})
     purpose = purpose_of(purpose)
     on = on or timezone.localdate()
     tier = dataset.effective_tier

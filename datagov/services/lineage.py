@@ -55,9 +55,7 @@ def training_run_check(
     datasets = list(datasets)
     input_artifacts = list(input_artifacts)
     errors: dict[str, list[str]] = {}
-    decisions = [
-        dataset_use_decision(dataset=d, purpose=purpose, on=run.started_on) for d in datasets
-    ]
+    decisions = [dataset_use_decision(dataset=d, run=run) for d in datasets]
     refused = [d.reason for d in decisions if not d.allowed]
     if refused:
         errors["datasets"] = refused

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from datagov.choices import Allowance, DataPurpose, DataTier, StorageLocation
+from datagov.models import TrainingRun
 from datagov.policy import allowance, tier_rule
 from datagov.services import dataset_use_decision
 from tests.factories import (
@@ -251,3 +252,24 @@ def test_a_contract_with_an_unknown_purpose_is_invalid_on_permitted_uses():
         contract.full_clean()
     assert "permitted_uses" in error.value.message_dict
     assert "weights-export" in error.value.message_dict["permitted_uses"][0]
+
+
+def test_asked_for_a_run_the_decision_uses_the_runs_kind_and_start_date():
+    dataset, contract = _dataset_under_contract(DataTier.RESTRICTED, DataPurpose.FINE_TUNING)
+    before_term = contract.effective_date - dt.timedelta(days=1)
+    fine_tuning = TrainingRun(purpose=DataPurpose.FINE_TUNING, started_on=RUN_DATE)
+    too_early = TrainingRun(purpose=DataPurpose.FINE_TUNING, started_on=before_term)
+    pretraining = TrainingRun(purpose=DataPurpose.BASE_PRETRAINING, started_on=RUN_DATE)
+
+    assert dataset_use_decision(dataset=dataset, run=fine_tuning).allowed
+    assert not dataset_use_decision(dataset=dataset, run=too_early).allowed
+    assert not dataset_use_decision(dataset=dataset, run=pretraining).allowed
+
+
+def test_a_use_decision_without_a_purpose_or_run_is_a_validation_error_on_purpose():
+    dataset, _ = _dataset_under_contract(DataTier.PUBLIC, DataPurpose.FINE_TUNING)
+
+    with pytest.raises(ValidationError) as error:
+        dataset_use_decision(dataset=dataset)
+
+    assert "purpose" in error.value.message_dict
