@@ -8,6 +8,14 @@ app_name = "datagov"
 
 urlpatterns = [
     path("", views.document_list, name="documents"),
+    path("contracts/", views.contract_list, name="contracts"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path(
+        "contracts/<int:pk>/documents/",
+        views.contract_document_upload,
+        name="contract-document-upload",
+    ),
+    path("contracts/<int:pk>/submit/", views.contract_submit, name="contract-submit"),
     path(
         "templates/<int:pk>/document.html",
         views.template_document,

@@ -1,8 +1,9 @@
-"""Data-governance pages: contract-template documents and signed-document downloads.
+"""Data-governance pages: contracts, contract-template documents and signed documents.
 
 Partners are not staff, so these views sit outside the admin behind the plain login.
 Every object is looked up through the selector of what the user may see: anything else,
-drafts included, is a 404, indistinguishable from a missing row.
+drafts included, is a 404, indistinguishable from a missing row. Writes go through the
+same services as the admin and the API, which hold the rules.
 """
 
 from __future__ import annotations
@@ -10,16 +11,29 @@ from __future__ import annotations
 import io
 import logging
 
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from datagov import documents
-from datagov.selectors import documents_visible_to, templates_visible_to
+from datagov import documents, services
+from datagov.choices import ContractStatus
+from datagov.fields import purpose_labels
+from datagov.forms import SignedDocumentForm
+from datagov.models import DataContract
+from datagov.selectors import (
+    contract_transitions,
+    contracts_visible_to,
+    datasets_visible_to,
+    documents_visible_to,
+    templates_visible_to,
+)
+from jvtracker.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +50,16 @@ def _document_language(request: HttpRequest) -> str:
     return requested if requested in documents.DOCUMENT_LANGUAGES else "ja"
 
 
+def _page_context() -> dict:
+    return {"site_header": admin.site.site_header, "site_title": admin.site.site_title}
+
+
 @require_safe
 @login_required
 def document_list(request: HttpRequest) -> TemplateResponse:
     """The template versions and signed documents the user may download."""
     context = {
+        **_page_context(),
         "title": _("Contract documents"),
         "templates": templates_visible_to(request.user).order_by("code", "-version"),
         "signed_documents": documents_visible_to(request.user).order_by(
@@ -100,3 +119,146 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(
         handle, as_attachment=True, filename=document.original_name, content_type="application/pdf"
     )
+
+
+# --------------------------------------------------------------------------- contracts
+
+
+def _may_act_for(user: User, contract: DataContract) -> bool:
+    """Whether the page offers ``user`` the provider's steps on ``contract``.
+
+    Only what the page shows: the services enforce the rule themselves. Policy staff read
+    everything and act on nothing.
+    """
+    return user.is_pmo or (user.is_partner and user.organization_id == contract.provider_id)
+
+
+def _visible_contract(user: User, pk: int) -> DataContract:
+    return get_object_or_404(contracts_visible_to(user), pk=pk)
+
+
+def _acting_contract(request: HttpRequest, pk: int) -> DataContract:
+    contract = _visible_contract(request.user, pk)
+    if not _may_act_for(request.user, contract):
+        raise PermissionDenied
+    return contract
+
+
+@require_safe
+@login_required
+def contract_list(request: HttpRequest) -> TemplateResponse:
+    """The contracts the user may see."""
+    context = {
+        **_page_context(),
+        "title": _("Data contracts"),
+        "contracts": contracts_visible_to(request.user).order_by("-effective_date", "reference"),
+    }
+    return TemplateResponse(request, "datagov/contract_list.html", context)
+
+
+def _contract_page(
+    request: HttpRequest,
+    contract: DataContract,
+    *,
+    upload_form: SignedDocumentForm | None = None,
+    submit_errors: list[str] | None = None,
+    status: int = 200,
+) -> TemplateResponse:
+    user = request.user
+    transitions = list(contract_transitions(contract))
+    latest = transitions[-1] if transitions else None
+    # A contract the PMO returned: the reason is what the provider has to act on.
+    returned = (
+        latest
+        if latest is not None
+        and contract.status == ContractStatus.DRAFT
+        and latest.to_status == ContractStatus.DRAFT
+        and latest.from_status != ContractStatus.DRAFT
+        else None
+    )
+    may_act = _may_act_for(user, contract) and contract.status == ContractStatus.DRAFT
+    submit_errors = list(submit_errors or [])
+    page_errors = []
+    if not may_act:
+        # No forms on a contract past draft: what refused the action is said above the page.
+        if upload_form is not None:
+            page_errors += [str(e) for errors in upload_form.errors.values() for e in errors]
+        page_errors += submit_errors
+        upload_form, submit_errors = None, []
+    elif upload_form is None:
+        upload_form = SignedDocumentForm()
+    context = {
+        **_page_context(),
+        "title": _("Data contract %(reference)s") % {"reference": contract.reference},
+        "contract": contract,
+        "template": contract.template,
+        "datasets": datasets_visible_to(user).filter(contracts=contract).order_by("code"),
+        "permitted_uses": purpose_labels(contract.permitted_uses),
+        "deviation_uses": purpose_labels(contract.deviation_uses),
+        "transitions": transitions,
+        "returned": returned,
+        "signed_documents": documents_visible_to(user)
+        .filter(contract=contract)
+        .order_by("-uploaded_at", "-pk"),
+        "languages": documents.DOCUMENT_LANGUAGES,
+        "may_act": may_act,
+        "upload_form": upload_form,
+        "submit_errors": submit_errors,
+        "page_errors": page_errors,
+    }
+    return TemplateResponse(request, "datagov/contract_detail.html", context, status=status)
+
+
+@require_safe
+@login_required
+def contract_detail(request: HttpRequest, pk: int) -> TemplateResponse:
+    """One contract: its terms, datasets, status log and signed documents; for the provider
+    (and the PMO) of a draft, the upload and the submission."""
+    return _contract_page(request, _visible_contract(request.user, pk))
+
+
+@require_POST
+@login_required
+def contract_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Store the signed PDF of a draft contract through the upload service."""
+    contract = _acting_contract(request, pk)
+    form = SignedDocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = services.contract_document_upload(
+                contract=contract, upload=form.cleaned_data["file"], actor=request.user
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("The signed document “%(name)s” was uploaded.")
+                % {"name": document.original_name},
+            )
+            return _back_to(contract)
+    return _contract_page(request, contract, upload_form=form, status=400)
+
+
+@require_POST
+@login_required
+def contract_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submit a draft contract, with its signed document, for the PMO's review."""
+    contract = _acting_contract(request, pk)
+    try:
+        services.contract_submit(contract=contract, actor=request.user)
+    except ValidationError as error:
+        return _contract_page(request, contract, submit_errors=error.messages, status=400)
+    messages.success(
+        request,
+        _("Contract %(reference)s was submitted for the PMO's review.")
+        % {"reference": contract.reference},
+    )
+    return _back_to(contract)
+
+
+def _back_to(contract: DataContract) -> HttpResponseRedirect:
+    # 303: the browser follows with a GET, so reloading the page does not post again.
+    response = redirect("datagov:contract", pk=contract.pk)
+    response.status_code = 303
+    return response
