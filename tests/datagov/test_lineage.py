@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from datagov.choices import (
@@ -486,3 +488,28 @@ class TestContaminationReport:
         synthetic.conversion_approved_at = timezone.now()
         synthetic.save()
         assert not self._by_code(contamination_report())["base"].contaminated
+
+
+def test_the_report_reads_the_whole_lineage_in_a_fixed_number_of_queries():
+    def chain(length: int) -> None:
+        base = ModelArtifactFactory(kind=ArtifactKind.BASE_MODEL)
+        TrainingRunFactory(target=base, datasets=[DataAssetFactory()])
+        previous = base
+        for _ in range(length):
+            tuned = ModelArtifactFactory(kind=ArtifactKind.SPECIALISED)
+            TrainingRunFactory(
+                purpose=DataPurpose.FINE_TUNING,
+                target=tuned,
+                datasets=[DataAssetFactory(tier=DataTier.RESTRICTED)],
+                input_artifacts=[previous],
+            )
+            previous = tuned
+
+    chain(1)
+    with CaptureQueriesContext(connection) as small:
+        contamination_report()
+    chain(6)
+    with CaptureQueriesContext(connection) as large:
+        assert len(contamination_report()) == 9
+
+    assert len(large.captured_queries) == len(small.captured_queries)
