@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from jvtracker.common.fiscal import FISCAL_YEAR_HELP, FiscalYear
-from jvtracker.common.models import localized
+from jvtracker.common.models import PrivateFile, localized
 from jvtracker.common.storage import generated_name, private_storage
 from jvtracker.models import Organization
 from milestones.choices import (
@@ -393,7 +392,7 @@ def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
     return generated_name("evidence", filename)
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(PrivateFile):
     """A file that evidences a deliverable; stored privately under a generated name."""
 
     deliverable = models.ForeignKey(
@@ -403,16 +402,6 @@ class EvidenceFile(models.Model):
         related_name="evidence",
     )
     file = models.FileField(_("file"), upload_to=evidence_upload_to, storage=private_storage)
-    original_name = models.CharField(_("original name"), max_length=255)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -420,9 +409,6 @@ class EvidenceFile(models.Model):
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
         ordering = ["-uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Risk(models.Model):

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jvtracker.common.services import validated_save
+from jvtracker.common.services import private_file_save, validated_save
+from jvtracker.common.uploads import inspect_upload
 from jvtracker.models import User
 from milestones.choices import GateDecision, MilestoneStatus
 from milestones.models import (
@@ -89,35 +88,15 @@ def risk_save(*, risk: Risk, actor: User | None) -> Risk:
 
 
 def evidence_attach(*, deliverable: Deliverable, upload: UploadedFile, actor: User) -> EvidenceFile:
-    """Store an evidence file privately, with its SHA-256; nothing is left behind on error."""
-    if upload.size is None or upload.size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(limit)s bytes.")
-                % {"limit": settings.UPLOAD_MAX_BYTES}
-            }
-        )
-    if upload.size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    evidence = EvidenceFile(
-        deliverable=deliverable,
-        original_name=upload.name[:255],
-        sha256=digest.hexdigest(),
-        size=upload.size,
-        uploaded_by=actor,
+    """Store an evidence file privately, with its SHA-256; nothing is left behind on error.
+
+    Evidence may be any kind of document (reports, spreadsheets, logs), so only the checks
+    every upload passes apply: a plain name, not empty, within the size limit.
+    """
+    facts = inspect_upload(upload)
+    return private_file_save(
+        EvidenceFile(deliverable=deliverable), upload=upload, facts=facts, actor=actor
     )
-    evidence.file.save(upload.name, upload, save=False)
-    try:
-        with transaction.atomic():
-            validated_save(evidence, actor=actor)
-    except Exception:
-        evidence.file.delete(save=False)
-        raise
-    return evidence
 
 
 OPEN_STATUSES = (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)

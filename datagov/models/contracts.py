@@ -15,7 +15,7 @@ from datagov.choices import ContractStatus, ContractType, DataPurpose, DataTier,
 from datagov.fields import PurposeSetField
 from datagov.models.datasets import DataAsset
 from datagov.policy import tier_rule
-from jvtracker.common.models import localized
+from jvtracker.common.models import PrivateFile, localized
 from jvtracker.common.storage import generated_name, private_storage
 from jvtracker.common.text import listing
 from jvtracker.models import Organization
@@ -323,7 +323,7 @@ def signed_document_upload_to(instance: SignedDocument, filename: str) -> str:
     return generated_name("contracts", "document.pdf")
 
 
-class SignedDocument(models.Model):
+class SignedDocument(PrivateFile):
     """A signed contract PDF a partner uploaded; the latest one is the contract's document.
 
     Earlier uploads are kept: they are what was submitted at the time.
@@ -338,17 +338,7 @@ class SignedDocument(models.Model):
     file = models.FileField(
         _("file"), storage=private_storage, upload_to=signed_document_upload_to, max_length=255
     )
-    original_name = models.CharField(_("original file name"), max_length=255)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
     page_count = models.PositiveIntegerField(_("pages"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -356,6 +346,3 @@ class SignedDocument(models.Model):
         verbose_name = _("signed document")
         verbose_name_plural = _("signed documents")
         ordering = ["contract", "-uploaded_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -15,7 +15,7 @@ from datagov.choices import ContractStatus, TemplateStatus
 from datagov.models import ContractTransition, DataAsset, DataContract, SignedDocument
 from datagov.services.access import require_own_organization, require_pmo
 from datagov.services.decisions import tier_label
-from jvtracker.common.services import validated_save
+from jvtracker.common.services import private_file_save, validated_save
 from jvtracker.common.uploads import inspect_pdf
 from jvtracker.models import User
 
@@ -299,21 +299,12 @@ def contract_document_upload(
             }
         )
     facts = inspect_pdf(upload)
-    document = SignedDocument(
-        contract=contract,
-        original_name=facts.original_name,
-        sha256=facts.sha256,
-        size=facts.size,
-        page_count=facts.page_count,
-        uploaded_by=actor,
+    document = SignedDocument(contract=contract, page_count=facts.page_count)
+
+    def still_a_draft() -> None:
+        # The status may have moved on since the caller read it.
+        document.contract = _locked(contract, *EDITABLE_STATUSES)
+
+    return private_file_save(
+        document, upload=upload, facts=facts, actor=actor, before_save=still_a_draft
     )
-    document.file.save(facts.original_name, upload, save=False)
-    try:
-        with transaction.atomic():
-            locked = _locked(contract, *EDITABLE_STATUSES)
-            document.contract = locked
-            validated_save(document, actor=actor)
-    except BaseException:
-        document.file.delete(save=False)
-        raise
-    return document

@@ -24,11 +24,15 @@ MAX_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
-class PdfFacts:
+class UploadFacts:
     sha256: str
     size: int
-    page_count: int
     original_name: str
+
+
+@dataclass(frozen=True)
+class PdfFacts(UploadFacts):
+    page_count: int
 
 
 def _error(message: str, code: str, field: str) -> ValidationError:
@@ -66,14 +70,9 @@ def checked_file_name(name: str | None, *, field: str = "file") -> str:
     return unicodedata.normalize("NFC", stripped)
 
 
-def inspect_pdf(upload: UploadedFile, *, field: str = "file") -> PdfFacts:
-    """Check that ``upload`` is a readable PDF within the size limit; return its facts.
-
-    Raises a ValidationError on ``field`` whose message says what is wrong in plain words.
-    """
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
+def inspect_upload(upload: UploadedFile, *, field: str = "file") -> UploadFacts:
+    """Check what every upload must pass (a plain name, not empty, within the size limit)
+    and return its facts, the SHA-256 included."""
     name = checked_file_name(upload.name, field=field)
     limit = settings.UPLOAD_MAX_BYTES
     size = upload.size or 0
@@ -86,6 +85,24 @@ def inspect_pdf(upload: UploadedFile, *, field: str = "file") -> PdfFacts:
             "too_large",
             field,
         )
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return UploadFacts(sha256=digest.hexdigest(), size=size, original_name=name)
+
+
+def inspect_pdf(upload: UploadedFile, *, field: str = "file") -> PdfFacts:
+    """Check that ``upload`` is a readable PDF within the size limit; return its facts.
+
+    Raises a ValidationError on ``field`` whose message says what is wrong in plain words.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    facts = inspect_upload(upload, field=field)
+    name = facts.original_name
     upload.seek(0)
     if upload.read(len(PDF_SIGNATURE)) != PDF_SIGNATURE:
         raise _error(
@@ -115,9 +132,5 @@ def inspect_pdf(upload: UploadedFile, *, field: str = "file") -> PdfFacts:
         ) from None
     if page_count < 1:
         raise _error(_("The PDF has no pages."), "empty_pdf", field)
-    digest = hashlib.sha256()
     upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return PdfFacts(sha256=digest.hexdigest(), size=size, page_count=page_count, original_name=name)
+    return PdfFacts(sha256=facts.sha256, size=facts.size, original_name=name, page_count=page_count)

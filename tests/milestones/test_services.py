@@ -191,6 +191,18 @@ class TestEvidence:
         assert ".." not in evidence.file.name and "報告書" not in evidence.file.name
         assert evidence.history.first().history_user == user
 
+    @pytest.mark.parametrize("name", ["report\n.pdf", ".htaccess", "x" * 201 + ".pdf"])
+    def test_evidence_with_a_hostile_name_is_refused_and_leaves_nothing(self, name, _private_media):
+        with pytest.raises(ValidationError) as error:
+            evidence_attach(
+                deliverable=DeliverableFactory(),
+                upload=SimpleUploadedFile(name, b"evidence"),
+                actor=PMOUserFactory(),
+            )
+        assert "file" in error.value.message_dict
+        assert not EvidenceFile.objects.exists()
+        assert not [p for p in _private_media.rglob("*") if p.is_file()]
+
     def test_oversized_evidence_leaves_no_file_and_no_row(self, settings, _private_media):
         settings.UPLOAD_MAX_BYTES = 10
         with pytest.raises(ValidationError) as error:
