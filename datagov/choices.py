@@ -65,6 +65,11 @@ class ContractStatus(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
+# A contract in one of these states came into force at some point; the data it covers
+# may have been used under it.
+IN_FORCE_STATUSES = (ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED)
+
+
 class ConversionMethod(models.TextChoices):
     DIFFERENTIAL_PRIVACY = "differential_privacy", _("Differential privacy")
     SIMULATION = "simulation", _("Simulation")

@@ -29,10 +29,11 @@ class SignedDocumentForm(forms.Form):
             "The signed and sealed contract as a PDF file of at most %(limit)s."
         ) % {"limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show a service's errors: beside a field of this form, else above it."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError beside the fields the form has, the rest above it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from datagov.choices import ArtifactKind, ContractStatus, DataTier, TemplateStatus
+from datagov.choices import (
+    IN_FORCE_STATUSES,
+    ArtifactKind,
+    ContractStatus,
+    DataTier,
+    TemplateStatus,
+)
 from datagov.models import (
     ContractTemplate,
     ContractTransition,
@@ -26,7 +32,6 @@ from datagov.models import (
 from jvtracker.models import User
 
 EXPIRY_WARNING_DAYS = 90
-IN_FORCE_STATUSES = (ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED)
 
 
 def _role(user: User) -> str | None:
@@ -228,11 +233,3 @@ def contamination_report() -> list[ArtifactLineage]:
         report.append(lineage)
     report.sort(key=lambda item: (not item.contaminated, item.artifact.kind, item.artifact.code))
     return report
-
-
-def contracts_summary(user: User) -> dict[str, int]:
-    """Contracts ``user`` may see, counted by status."""
-    counts = {status: 0 for status in ContractStatus.values}
-    for status in contracts_visible_to(user).values_list("status", flat=True):
-        counts[status] += 1
-    return counts

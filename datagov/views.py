@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from datagov import documents, services
 from datagov.choices import ContractStatus
 from datagov.fields import purpose_labels
-from datagov.forms import SignedDocumentForm
+from datagov.forms import SignedDocumentForm, add_service_errors
 from datagov.models import DataContract
 from datagov.selectors import (
     contract_transitions,
@@ -33,6 +33,7 @@ from datagov.selectors import (
     documents_visible_to,
     templates_visible_to,
 )
+from datagov.services.access import may_act_for
 from jvtracker.models import User
 
 logger = logging.getLogger(__name__)
@@ -125,12 +126,9 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def _may_act_for(user: User, contract: DataContract) -> bool:
-    """Whether the page offers ``user`` the provider's steps on ``contract``.
-
-    Only what the page shows: the services enforce the rule themselves. Policy staff read
-    everything and act on nothing.
-    """
-    return user.is_pmo or (user.is_partner and user.organization_id == contract.provider_id)
+    """Whether the page offers ``user`` the provider's steps on ``contract`` (the services
+    apply the same rule themselves)."""
+    return may_act_for(user, contract.provider_id)
 
 
 def _visible_contract(user: User, pk: int) -> DataContract:
@@ -229,7 +227,7 @@ def contract_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 contract=contract, upload=form.cleaned_data["file"], actor=request.user
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

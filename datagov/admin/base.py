@@ -8,12 +8,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 
 from datagov.fields import purpose_labels
+from datagov.forms import add_service_errors
 from jvtracker.admin import ServiceModelAdmin
 
 # The request attribute carrying a service's refusal from the first attempt at saving to
@@ -25,23 +25,6 @@ NO_SAVE_BUTTONS = {
     "show_save_and_continue": False,
     "show_save_and_add_another": False,
 }
-
-
-def url_or_none(name: str, **kwargs: Any) -> str | None:
-    # The document pages live in datagov.urls; the admin must still load without them.
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
-
-
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError beside the fields the form has, the rest on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
 
 
 def error_text(error: ValidationError | PermissionDenied) -> str:

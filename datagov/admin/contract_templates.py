@@ -21,7 +21,6 @@ from datagov.admin.base import (
     error_text,
     outcome,
     swap_field,
-    url_or_none,
 )
 from datagov.fields import purpose_labels
 from datagov.models import ContractTemplate
@@ -120,13 +119,9 @@ class ContractTemplateAdmin(DatagovAdmin):
             return gettext("Save the template first.")
         links = []
         for kind, label in (("html", "HTML"), ("pdf", "PDF")):
-            url = url_or_none(f"datagov:template-document-{kind}", pk=template.pk)
-            if url is None:
-                continue
+            url = reverse(f"datagov:template-document-{kind}", kwargs={"pk": template.pk})
             for language, name in (("ja", gettext("Japanese")), ("en", gettext("English"))):
                 links.append((f"{url}?lang={language}", f"{label} ({name})"))
-        if not links:
-            return ""
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     @admin.action(description=_("Publish"), permissions=["change"])

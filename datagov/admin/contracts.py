@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -29,7 +30,6 @@ from datagov.admin.base import (
     PurposeResourceMixin,
     codes,
     swap_field,
-    url_or_none,
 )
 from datagov.choices import ContractStatus, DataTier
 from datagov.fields import purpose_labels
@@ -178,9 +178,9 @@ class SignedDocumentInline(ReadOnlyInline):
 
     @admin.display(description=_("download"))
     def download(self, document: SignedDocument) -> SafeString | str:
-        url = url_or_none("datagov:document-download", pk=document.pk) if document.pk else None
-        if url is None:
+        if document.pk is None:
             return ""
+        url = reverse("datagov:document-download", kwargs={"pk": document.pk})
         return format_html('<a href="{}" download>{}</a>', url, gettext("Download"))
 
 

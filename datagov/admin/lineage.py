@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
 from datagov import selectors
-from datagov.admin.base import DatagovAdmin, ServiceErrorForm, add_service_errors, codes
+from datagov.admin.base import DatagovAdmin, ServiceErrorForm, codes
+from datagov.forms import add_service_errors
 from datagov.models import ModelArtifact, TrainingRun
 from datagov.services import (
     artifact_save,

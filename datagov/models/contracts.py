@@ -11,7 +11,14 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from datagov.choices import ContractStatus, ContractType, DataPurpose, DataTier, TemplateStatus
+from datagov.choices import (
+    IN_FORCE_STATUSES,
+    ContractStatus,
+    ContractType,
+    DataPurpose,
+    DataTier,
+    TemplateStatus,
+)
 from datagov.fields import PurposeSetField
 from datagov.models.datasets import DataAsset
 from datagov.policy import tier_rule
@@ -229,11 +236,7 @@ class DataContract(models.Model):
     def is_in_force_on(self, day: dt.date) -> bool:
         """Whether the contract was in force on ``day``: it reached active, ``day`` lies
         within its term, and it had not been terminated by then."""
-        if self.status not in (
-            ContractStatus.ACTIVE,
-            ContractStatus.EXPIRED,
-            ContractStatus.TERMINATED,
-        ):
+        if self.status not in IN_FORCE_STATUSES:
             return False
         if not self.effective_date <= day <= self.expiry_date:
             return False

@@ -13,9 +13,23 @@ def require_pmo(actor: User | None, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def may_act_for(actor: User, organization_id: int | None) -> bool:
+    """Whether ``actor`` may record data governance for an organization: the PMO for any,
+    a partner for their own; policy staff read everything and change nothing."""
+    return actor.is_active and (
+        actor.is_pmo or (actor.is_partner and actor.organization_id == organization_id)
+    )
+
+
 def require_own_organization(actor: User | None, organization_id: int | None, field: str) -> None:
-    """A partner acts only for their own organization."""
-    if actor is not None and actor.is_partner and organization_id != actor.organization_id:
+    """The PMO acts for any organization, a partner only for their own, nobody else at all.
+
+    ``actor`` None is the system (seed, commands) acting on the PMO's behalf.
+    """
+    if actor is None or may_act_for(actor, organization_id):
+        return
+    if actor.is_partner:
         raise ValidationError(
             {field: _("You may only act for your own organization.")}, code="other_organization"
         )
+    raise PermissionDenied(_("Your role may read data governance but not change it."))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,7 +21,8 @@ from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 
 from datagov import services
-from datagov.choices import ContractStatus, DataPurpose, TemplateStatus
+from datagov.choices import ContractStatus, TemplateStatus
+from datagov.fields import purpose_labels
 from datagov.models import (
     ContractTemplate,
     DataAsset,
@@ -285,9 +286,9 @@ def _month_end(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _purpose_labels(purposes: Iterable[str], language: str) -> str:
+def _purpose_labels(purposes: list[str], language: str) -> str:
     with translation.override(language):
-        return "、".join(str(DataPurpose(p).label) for p in purposes)
+        return purpose_labels(purposes)
 
 
 def _signed_html(

@@ -26,6 +26,7 @@ from datagov.services import (
     contract_save,
     contract_submit,
     contract_terminate,
+    dataset_save,
     dataset_use_decision,
     template_new_version,
     template_publish,
@@ -38,6 +39,7 @@ from tests.factories import (
     OrganizationFactory,
     PartnerUserFactory,
     PMOUserFactory,
+    PolicyUserFactory,
 )
 from tests.pdfs import pdf_upload
 
@@ -793,3 +795,28 @@ class TestContractInput:
             create(dt.date(2027, 4, 1)),
             create(dt.date(2026, 12, 1)),
         ] == ["DC-2026-0001", "DC-2026-0002", "DC-2027-0001", "DC-2026-0003"]
+
+
+def test_policy_staff_change_nothing_through_any_contract_or_dataset_service(
+    partner, template, dataset, _private_media
+):
+    policy = PolicyUserFactory()
+    draft = _draft(partner, template, dataset)
+    before = _snapshot(draft)
+    dataset.description_ja = "書き換え"
+
+    with pytest.raises(PermissionDenied):
+        contract_save(contract=_new_contract(partner, template), actor=policy, datasets=[dataset])
+    with pytest.raises(PermissionDenied):
+        contract_document_upload(contract=draft, upload=pdf_upload(), actor=policy)
+    with pytest.raises(PermissionDenied):
+        contract_submit(contract=draft, actor=policy)
+    with pytest.raises(PermissionDenied):
+        dataset_save(dataset=dataset, actor=policy)
+
+    assert _snapshot(draft) == before
+    assert DataContract.objects.count() == 1
+    assert not draft.documents.exists()
+    assert not [p for p in _private_media.rglob("*") if p.is_file()]
+    dataset.refresh_from_db()
+    assert dataset.description_ja != "書き換え"
