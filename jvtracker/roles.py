@@ -32,7 +32,17 @@ PARTNER_DATA_PERMISSIONS = {
     "datagov.signeddocument": {"view", "add"},
     "datagov.contracttransition": {"view"},
     "datagov.contracttemplate": {"view"},
+    # KPIs: the programme's definitions and targets read-only; their own organization's
+    # measurements (pushed in batches) and incidents, narrowed by kpis.selectors.
+    "kpis.kpidefinition": {"view"},
+    "kpis.kpitarget": {"view"},
+    "kpis.measurement": {"view", "add"},
+    "kpis.ingestbatch": {"view"},
+    "kpis.incident": {"view", "add", "change"},
 }
+# Append-only facts: written once by their service, never changed or deleted, not even by
+# the PMO (a correction is a new row). Monthly values are derived by the ingest service.
+APPEND_ONLY_MODELS = ("kpis.measurement", "kpis.ingestbatch", "kpis.monthlyvalue")
 
 
 def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
@@ -49,7 +59,12 @@ def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
             # History is evidence: nobody, the PMO included, may delete or edit it. Nor
             # may a user be deleted, which would blank their name on every history row
             # they wrote: deactivate them instead.
-            if (not is_history or action == "view") and perm.codename != "delete_user":
+            append_only = f"{app_label}.{model}" in APPEND_ONLY_MODELS
+            if (
+                (not is_history or action == "view")
+                and perm.codename != "delete_user"
+                and not (append_only and action in ("change", "delete"))
+            ):
                 wanted.add(perm.pk)
         elif role == Role.POLICY:
             if action == "view":

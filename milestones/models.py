@@ -321,6 +321,15 @@ class GateCriterion(models.Model):
         default=CriterionAssessment.NOT_ASSESSED,
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kpi = models.ForeignKey(
+        "kpis.KPIDefinition",
+        verbose_name=_("KPI"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gate_criteria",
+        help_text=_("When set, the criterion holds only if the KPI meets its target at this gate."),
+    )
 
     history = HistoricalRecords()
 

@@ -134,7 +134,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "datagov.tasks.contracts_mark_expired_task",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Computed KPIs also follow their inputs on commit; the daily run catches what no
+    # save announces (a contract reaching its expiry date, a new fiscal year).
+    "kpis-refresh-computed": {
+        "task": "kpis.tasks.computed_kpis_refresh_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
+
+# KPIs
+KPI_INGEST_MAX_ROWS = 10_000  # per API request
+KPI_FILE_IMPORT_MAX_ROWS = env.int("KPI_FILE_IMPORT_MAX_ROWS", default=100_000)
+# How far ahead of the server's clock a measurement's time may be (clock skew), seconds.
+KPI_FUTURE_TOLERANCE_SECONDS = env.int("KPI_FUTURE_TOLERANCE_SECONDS", default=300)
+KPI_SERIOUS_INCIDENT_SEVERITY = env.int("KPI_SERIOUS_INCIDENT_SEVERITY", default=4)
+# The DCGM exporter to scrape for GPU utilisation; the beat entry exists only when set.
+KPI_GPU_EXPORTER_URL = env("KPI_GPU_EXPORTER_URL", default="")
+KPI_GPU_CLUSTER = env("KPI_GPU_CLUSTER", default="")
+KPI_GPU_SCRAPE_MINUTES = env.int("KPI_GPU_SCRAPE_MINUTES", default=15)
+KPI_GPU_SCRAPE_TIMEOUT_SECONDS = env.int("KPI_GPU_SCRAPE_TIMEOUT_SECONDS", default=10)
+if KPI_GPU_EXPORTER_URL:
+    CELERY_BEAT_SCHEDULE["kpis-scrape-gpu-utilization"] = {
+        "task": "kpis.tasks.gpu_utilization_scrape_task",
+        "schedule": KPI_GPU_SCRAPE_MINUTES * 60.0,
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,217 @@
+"""Every read of KPIs, with the role rules in one place.
+
+PMO and policy staff read every KPI, target, measurement and incident. Partners read the
+KPI definitions, targets and programme-level status (the programme's own figures), but of
+measurements, batches and incidents only their own organization's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jvtracker.models import User
+from kpis.choices import Status
+from kpis.models import (
+    Incident,
+    IngestBatch,
+    KPIDefinition,
+    KPITarget,
+    Measurement,
+    MonthlyValue,
+    SafetyCheck,
+)
+from kpis.periods import add_months, combine, month_of
+from milestones.models import GateCriterion, StageGate
+
+TREND_MONTHS = 12
+
+
+def _role(user: User) -> str | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_pmo:
+        return "pmo"
+    if user.is_policy_staff:
+        return "policy"
+    if user.is_partner and user.organization_id is not None:
+        return "partner"
+    return None
+
+
+def kpis_visible_to(user: User) -> QuerySet[KPIDefinition]:
+    kpis = KPIDefinition.objects.select_related("owner")
+    return kpis if _role(user) else kpis.none()
+
+
+def kpi_targets_visible_to(user: User) -> QuerySet[KPITarget]:
+    targets = KPITarget.objects.select_related("kpi", "gate")
+    return targets if _role(user) else targets.none()
+
+
+def measurements_visible_to(user: User) -> QuerySet[Measurement]:
+    measurements = Measurement.objects.select_related("kpi", "batch")
+    role = _role(user)
+    if role in ("pmo", "policy"):
+        return measurements
+    if role == "partner":
+        return measurements.filter(batch__organization_id=user.organization_id)
+    return measurements.none()
+
+
+def batches_visible_to(user: User) -> QuerySet[IngestBatch]:
+    batches = IngestBatch.objects.select_related("submitted_by", "organization")
+    role = _role(user)
+    if role in ("pmo", "policy"):
+        return batches
+    if role == "partner":
+        return batches.filter(organization_id=user.organization_id)
+    return batches.none()
+
+
+def incidents_visible_to(user: User) -> QuerySet[Incident]:
+    incidents = Incident.objects.select_related("organization")
+    role = _role(user)
+    if role in ("pmo", "policy"):
+        return incidents
+    if role == "partner":
+        return incidents.filter(organization_id=user.organization_id)
+    return incidents.none()
+
+
+def safety_checks() -> QuerySet[SafetyCheck]:
+    return SafetyCheck.objects.all()
+
+
+def gate_moment(gate: StageGate, now: dt.datetime | None = None) -> dt.datetime:
+    """The moment a gate is judged at: the end of its review day, or now if that is later
+    than now (a future gate is judged on what is known today)."""
+    now = now or timezone.now()
+    zone = timezone.get_default_timezone()
+    review_end = dt.datetime.combine(
+        gate.review_date + dt.timedelta(days=1), dt.time(), tzinfo=zone
+    )
+    return min(now, review_end - dt.timedelta(microseconds=1))
+
+
+def next_gate(today: dt.date | None = None) -> StageGate | None:
+    """The first gate not yet reviewed; the last gate once all are past."""
+    today = today or timezone.localdate()
+    gates = StageGate.objects.order_by("review_date", "kind")
+    return gates.filter(review_date__gte=today).first() or gates.last()
+
+
+def status_of(
+    value: float | None, target: KPITarget | None, higher_is_better: bool
+) -> Status | None:
+    """Green at or beyond the target, amber at or beyond the amber bound, else red.
+    None when the KPI has no target at the gate."""
+    if target is None:
+        return None
+    if value is None:
+        return Status.NO_DATA
+    if higher_is_better:
+        if value >= target.target_value:
+            return Status.GREEN
+        return Status.AMBER if value >= target.amber_value else Status.RED
+    if value <= target.target_value:
+        return Status.GREEN
+    return Status.AMBER if value <= target.amber_value else Status.RED
+
+
+@dataclass
+class KPIStatus:
+    kpi: KPIDefinition
+    gate: StageGate
+    target: KPITarget | None
+    at: dt.datetime
+    month: dt.date | None = None
+    value: float | None = None
+    status: Status | None = None
+    # (month, value or None) for the TREND_MONTHS months up to ``at``, oldest first.
+    trend: list[tuple[dt.date, float | None]] = field(default_factory=list)
+
+
+def _combined_months(
+    kpis: list[KPIDefinition], first: dt.date, last: dt.date
+) -> dict[int, dict[dt.date, float]]:
+    """Each KPI's combined value per month in [first, last], in one query."""
+    by_kpi: dict[int, dict[dt.date, list[float]]] = defaultdict(lambda: defaultdict(list))
+    rows = MonthlyValue.objects.filter(
+        kpi__in=[k.pk for k in kpis], month__gte=first, month__lte=last
+    ).values_list("kpi_id", "month", "value")
+    for kpi_id, month, value in rows:
+        by_kpi[kpi_id][month].append(value)
+    combination = {k.pk: k.combination for k in kpis}
+    return {
+        kpi_id: {month: combine(values, combination[kpi_id]) for month, values in months.items()}
+        for kpi_id, months in by_kpi.items()
+    }
+
+
+def kpi_statuses(
+    *, gate: StageGate, kpis: list[KPIDefinition] | None = None, now: dt.datetime | None = None
+) -> list[KPIStatus]:
+    """Where each KPI stands against ``gate``'s target, judged at :func:`gate_moment`.
+
+    The value is the latest month with data within the trend window, so a KPI silent for
+    a year shows as no data rather than with a stale figure. Three queries in all.
+    """
+    at = gate_moment(gate, now)
+    kpis = list(kpis if kpis is not None else KPIDefinition.objects.select_related("owner"))
+    targets = {t.kpi_id: t for t in KPITarget.objects.filter(gate=gate, kpi__in=kpis)}
+    last = month_of(at)
+    first = add_months(last, -(TREND_MONTHS - 1))
+    months = [add_months(first, i) for i in range(TREND_MONTHS)]
+    combined = _combined_months(kpis, first, last)
+    statuses = []
+    for kpi in kpis:
+        values = combined.get(kpi.pk, {})
+        status = KPIStatus(kpi=kpi, gate=gate, target=targets.get(kpi.pk), at=at)
+        status.trend = [(month, values.get(month)) for month in months]
+        known = [(month, value) for month, value in status.trend if value is not None]
+        if known:
+            status.month, status.value = known[-1]
+        status.status = status_of(status.value, status.target, kpi.higher_is_better)
+        statuses.append(status)
+    return statuses
+
+
+def kpi_status(*, kpi: KPIDefinition, gate: StageGate, now: dt.datetime | None = None) -> KPIStatus:
+    return kpi_statuses(gate=gate, kpis=[kpi], now=now)[0]
+
+
+def kpi_monthly_series(
+    *, kpi: KPIDefinition, first: dt.date | None = None, last: dt.date | None = None
+) -> list[tuple[dt.date, float]]:
+    """The KPI's combined value for every month with data, oldest first."""
+    values: dict[dt.date, list[float]] = defaultdict(list)
+    rows = MonthlyValue.objects.filter(kpi=kpi)
+    if first is not None:
+        rows = rows.filter(month__gte=first.replace(day=1))
+    if last is not None:
+        rows = rows.filter(month__lte=last)
+    for month, value in rows.order_by("month").values_list("month", "value"):
+        values[month].append(value)
+    return [(month, combine(vs, kpi.combination)) for month, vs in values.items()]
+
+
+def kpi_subject_series(*, kpi: KPIDefinition) -> dict[str, list[tuple[dt.date, float]]]:
+    """Each subject's monthly values, for a KPI's detail page."""
+    series: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+    rows = MonthlyValue.objects.filter(kpi=kpi).order_by("subject", "month")
+    for subject, month, value in rows.values_list("subject", "month", "value"):
+        series[subject].append((month, value))
+    return dict(series)
+
+
+def criterion_kpi_met(criterion: GateCriterion, now: dt.datetime | None = None) -> bool | None:
+    """Whether a KPI-bound criterion holds: its KPI is green at the criterion's gate.
+    None when the criterion names no KPI."""
+    if criterion.kpi_id is None:
+        return None
+    return kpi_status(kpi=criterion.kpi, gate=criterion.gate, now=now).status == Status.GREEN

@@ -1,0 +1,418 @@
+"""The one way measurements enter the tracker: the API, file imports, the exporter scrape,
+computed KPIs and the seed all call :func:`measurements_ingest`.
+
+A batch is validated whole before anything is written: one bad row rejects the batch,
+with every bad row named, and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from jvtracker.choices import OrganizationKind
+from jvtracker.models import Organization, User
+from kpis.choices import BatchSource, KPISource
+from kpis.models import IngestBatch, KPIDefinition, Measurement, MonthlyValue
+from kpis.periods import Sample, add_months, aggregate, month_bounds, month_of
+from kpis.units import UnitError, to_kpi_unit
+
+SUBJECT_MAX_LENGTH = Measurement._meta.get_field("subject").max_length
+
+
+@dataclass(frozen=True)
+class MeasurementRow:
+    """One measurement as received, before validation. ``number`` is how the sender
+    counts it (row of a JSON array, line of a file), for error messages."""
+
+    number: int
+    kpi: object
+    value: object
+    unit: object
+    start: object
+    end: object = None
+    subject: object = ""
+
+
+@dataclass(frozen=True)
+class RowError:
+    number: int
+    field: str
+    message: str
+
+    def as_dict(self, numbering: str = "row") -> dict:
+        return {numbering: self.number, "field": self.field, "message": self.message}
+
+
+class IngestRejected(Exception):
+    """The batch was refused; nothing of it was stored. ``errors`` name each bad row."""
+
+    def __init__(self, errors: list[RowError], *, numbering: str = "row") -> None:
+        self.errors = errors
+        self.numbering = numbering
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        bad_rows = {e.number for e in self.errors if e.number}
+        if not bad_rows:
+            return _("The batch was rejected: %(reason)s Nothing was stored.") % {
+                "reason": self.errors[0].message
+            }
+        return ngettext(
+            "The batch was rejected: %(count)d row has errors. Nothing was stored.",
+            "The batch was rejected: %(count)d rows have errors. Nothing was stored.",
+            len(bad_rows),
+        ) % {"count": len(bad_rows)}
+
+    def lines(self) -> list[str]:
+        """Each error as one line of text, "row 3, value: …", for files and commands."""
+        label = {"row": _("row"), "line": _("line")}.get(self.numbering, self.numbering)
+        return [
+            f"{label} {e.number}, {e.field}: {e.message}" if e.number else e.message
+            for e in self.errors
+        ]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    batch: IngestBatch
+    created: bool
+    stored: int
+    superseded: int
+
+
+@dataclass(frozen=True)
+class _Valid:
+    number: int
+    kpi: KPIDefinition
+    subject: str
+    start: dt.datetime
+    end: dt.datetime | None
+    value: float
+
+    @property
+    def key(self) -> tuple:
+        return (self.kpi.pk, self.subject, self.start, self.end)
+
+    def canonical(self) -> str:
+        end = self.end.isoformat() if self.end else ""
+        return f"{self.kpi.code}\t{self.subject}\t{self.start.isoformat()}\t{end}\t{self.value!r}"
+
+
+def may_record(actor: User | None, kpi: KPIDefinition) -> bool:
+    """Computed KPIs only by the tracker; otherwise the PMO for any KPI, a partner for the
+    KPIs their organization owns or that partners push."""
+    if kpi.source == KPISource.COMPUTED:
+        return actor is None
+    if actor is None:
+        return True
+    if not actor.is_active:
+        return False
+    if actor.is_pmo:
+        return True
+    return actor.is_partner and (
+        kpi.owner_id == actor.organization_id or kpi.source == KPISource.PUSHED
+    )
+
+
+def batch_organization(actor: User | None, organization: Organization | None) -> Organization:
+    """Whose measurements a batch holds: a partner's always their own organization's."""
+    if actor is not None and actor.is_partner:
+        if organization is not None and organization.pk != actor.organization_id:
+            raise ValidationError(
+                {"organization": _("You may only record measurements for your own organization.")}
+            )
+        return actor.organization
+    if actor is not None and not actor.is_pmo:
+        raise PermissionDenied(_("Your role may read KPIs but not record measurements."))
+    if organization is not None:
+        return organization
+    joint_venture = Organization.objects.filter(kind=OrganizationKind.JOINT_VENTURE).first()
+    if joint_venture is None:
+        raise ValidationError({"organization": _("Say whose measurements these are.")})
+    return joint_venture
+
+
+def measurements_ingest(
+    *,
+    rows: Sequence[MeasurementRow],
+    source: str,
+    actor: User | None,
+    organization: Organization | None = None,
+    file_name: str = "",
+    numbering: str = "row",
+    max_rows: int | None = None,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Validate and store a batch of measurements, all or nothing.
+
+    A row with the same KPI, subject and time as a current measurement supersedes it.
+    A batch whose normalised rows were stored before (same checksum) is not stored again:
+    the earlier batch is returned with ``created`` False. Raises :class:`IngestRejected`.
+    """
+    if source not in BatchSource.values:
+        raise ValueError(f"unknown source {source!r}")
+    owner = batch_organization(actor, organization)
+    limit = max_rows or settings.KPI_INGEST_MAX_ROWS
+    if not rows:
+        raise IngestRejected([RowError(0, "measurements", _("The batch is empty."))])
+    if len(rows) > limit:
+        raise IngestRejected(
+            [
+                RowError(
+                    0,
+                    "measurements",
+                    _("A batch may hold at most %(limit)s measurements; this one has %(count)s.")
+                    % {"limit": f"{limit:,}", "count": f"{len(rows):,}"},
+                )
+            ]
+        )
+    now = now or timezone.now()
+    valid = _validated(rows, actor=actor, now=now, numbering=numbering)
+    checksum = hashlib.sha256("\n".join(sorted(v.canonical() for v in valid)).encode()).hexdigest()
+
+    with transaction.atomic():
+        existing = IngestBatch.objects.filter(checksum=checksum).first()
+        if existing is not None:
+            return IngestResult(existing, created=False, stored=0, superseded=0)
+        superseded = _current_with_same_key(valid)
+        try:
+            with transaction.atomic():
+                batch = IngestBatch.objects.create(
+                    source=source,
+                    submitted_by=actor,
+                    organization=owner,
+                    row_count=len(valid),
+                    superseded_count=len(superseded),
+                    checksum=checksum,
+                    file_name=file_name[:500],
+                )
+                Measurement.objects.bulk_create(
+                    [
+                        Measurement(
+                            kpi=v.kpi,
+                            batch=batch,
+                            subject=v.subject,
+                            start=v.start,
+                            end=v.end,
+                            value=v.value,
+                            supersedes_id=superseded.get(v.key),
+                        )
+                        for v in valid
+                    ],
+                    batch_size=5000,
+                )
+        except IntegrityError:
+            # Another batch with the same rows, or correcting the same measurements,
+            # committed first.
+            existing = IngestBatch.objects.filter(checksum=checksum).first()
+            if existing is not None:
+                return IngestResult(existing, created=False, stored=0, superseded=0)
+            raise IngestRejected(
+                [
+                    RowError(
+                        0,
+                        "measurements",
+                        _(
+                            "Another batch corrected the same measurements at the same time; "
+                            "send this one again."
+                        ),
+                    )
+                ]
+            ) from None
+        touched: dict[tuple[KPIDefinition, str], set[dt.date]] = defaultdict(set)
+        for v in valid:
+            touched[(v.kpi, v.subject)].add(month_of(v.start))
+        for (kpi, subject), months in touched.items():
+            monthly_values_refresh(kpi=kpi, subject=subject, months=months)
+    return IngestResult(batch, created=True, stored=len(valid), superseded=len(superseded))
+
+
+def _validated(
+    rows: Sequence[MeasurementRow], *, actor: User | None, now: dt.datetime, numbering: str
+) -> list[_Valid]:
+    codes = {r.kpi for r in rows if isinstance(r.kpi, str)}
+    kpis = {k.code: k for k in KPIDefinition.objects.filter(code__in=codes)}
+    latest = now + dt.timedelta(seconds=settings.KPI_FUTURE_TOLERANCE_SECONDS)
+    errors: list[RowError] = []
+    valid: list[_Valid] = []
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        row_errors: list[RowError] = []
+
+        def fail(field: str, message: str, row: MeasurementRow = row, into=row_errors) -> None:
+            into.append(RowError(row.number, field, message))
+
+        kpi = kpis.get(row.kpi) if isinstance(row.kpi, str) else None
+        if kpi is None:
+            fail("kpi", _("Unknown KPI code “%(code)s”.") % {"code": row.kpi})
+        elif not may_record(actor, kpi):
+            fail(
+                "kpi",
+                _("You may not record measurements of “%(code)s”.") % {"code": kpi.code},
+            )
+        subject = row.subject if row.subject is not None else ""
+        if not isinstance(subject, str):
+            fail("subject", _("The subject must be text."))
+        elif len(subject.strip()) > SUBJECT_MAX_LENGTH:
+            fail(
+                "subject",
+                _("The subject may have at most %(count)d characters.")
+                % {"count": SUBJECT_MAX_LENGTH},
+            )
+        subject = subject.strip() if isinstance(subject, str) else ""
+        start = _moment(row.start, "start", fail, required=True, latest=latest)
+        end = _moment(row.end, "end", fail, required=False, latest=latest)
+        if start is not None and end is not None and end <= start:
+            fail("end", _("The end of a period must be after its start."))
+        value = None
+        if kpi is not None:
+            try:
+                value = to_kpi_unit(row.value, row.unit, kpi.unit)
+            except UnitError as error:
+                fail(error.field, str(error))
+        if not row_errors and kpi is not None and start is not None and value is not None:
+            item = _Valid(row.number, kpi, subject, start, end, value)
+            first = seen.setdefault(item.key, row.number)
+            if first != row.number:
+                fail(
+                    "start",
+                    _("Same KPI, subject and time as %(numbering)s %(number)d.")
+                    % {"numbering": numbering, "number": first},
+                )
+            else:
+                valid.append(item)
+        errors.extend(row_errors)
+    if errors:
+        raise IngestRejected(errors, numbering=numbering)
+    return valid
+
+
+def _moment(raw, field: str, fail, *, required: bool, latest: dt.datetime) -> dt.datetime | None:
+    if raw is None or raw == "":
+        if required:
+            fail(field, _("A time is required."))
+        return None
+    if isinstance(raw, dt.datetime):
+        moment = raw
+    elif isinstance(raw, str):
+        try:
+            moment = dt.datetime.fromisoformat(raw.strip())
+        except ValueError:
+            fail(
+                field,
+                _("“%(value)s” is not an ISO 8601 time such as 2027-04-01T09:00:00+09:00.")
+                % {"value": raw},
+            )
+            return None
+    else:
+        fail(field, _("A time must be given as ISO 8601 text."))
+        return None
+    if timezone.is_naive(moment):
+        fail(
+            field,
+            _("“%(value)s” has no time zone; add one, e.g. +09:00 or Z.") % {"value": raw},
+        )
+        return None
+    if moment > latest:
+        fail(field, _("%(value)s is in the future.") % {"value": raw})
+        return None
+    return moment
+
+
+def _current_with_same_key(valid: list[_Valid]) -> dict[tuple, int]:
+    """Ids of the current measurements the batch corrects, by the correcting row's key."""
+    ranges: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
+    for v in valid:
+        ranges[(v.kpi.pk, v.subject)].append(v.start)
+    found: dict[tuple, int] = {}
+    for (kpi_id, subject), starts in ranges.items():
+        current = Measurement.objects.filter(
+            kpi_id=kpi_id,
+            subject=subject,
+            start__gte=min(starts),
+            start__lte=max(starts),
+            superseded_by__isnull=True,
+        ).values_list("id", "start", "end")
+        for pk, start, end in current:
+            found[(kpi_id, subject, start, end)] = pk
+    keys = {v.key for v in valid}
+    return {key: pk for key, pk in found.items() if key in keys}
+
+
+def monthly_values_refresh(*, kpi: KPIDefinition, subject: str, months: set[dt.date]) -> None:
+    """Recompute a subject's monthly values of a KPI from its current measurements."""
+    for first, last in _runs(sorted(months)):
+        lower, _ = month_bounds(first)
+        _, upper = month_bounds(last)
+        samples: dict[dt.date, list[Sample]] = defaultdict(list)
+        current = (
+            Measurement.objects.filter(
+                kpi=kpi,
+                subject=subject,
+                start__gte=lower,
+                start__lt=upper,
+                superseded_by__isnull=True,
+            )
+            .order_by("start", "id")
+            .values_list("start", "end", "value")
+        )
+        for start, end, value in current:
+            samples[month_of(start)].append(Sample(start, end, value))
+        MonthlyValue.objects.bulk_create(
+            [
+                MonthlyValue(
+                    kpi=kpi,
+                    subject=subject,
+                    month=month,
+                    value=aggregate(items, kpi.aggregation, until=month_bounds(month)[1]),
+                    samples=len(items),
+                )
+                for month, items in samples.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["kpi", "month", "subject"],
+            update_fields=["value", "samples"],
+        )
+
+
+def _runs(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive months grouped into (first, last) runs, so each run is one query."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for month in months:
+        if runs and add_months(runs[-1][1], 1) == month:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
+
+
+def monthly_values_rebuild(*, kpi: KPIDefinition) -> int:
+    """Recreate all monthly values of a KPI from its measurements; the number of months."""
+    with transaction.atomic():
+        MonthlyValue.objects.filter(kpi=kpi).delete()
+        subjects = Measurement.objects.filter(kpi=kpi).values_list("subject", flat=True).distinct()
+        for subject in list(subjects):
+            starts = Measurement.objects.filter(kpi=kpi, subject=subject).values_list(
+                "start", flat=True
+            )
+            first = starts.order_by("start").first()
+            last = starts.order_by("-start").first()
+            months = set()
+            month = month_of(first)
+            while month <= month_of(last):
+                months.add(month)
+                month = add_months(month, 1)
+            monthly_values_refresh(kpi=kpi, subject=subject, months=months)
+        return MonthlyValue.objects.filter(kpi=kpi).count()
