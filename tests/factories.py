@@ -289,3 +289,52 @@ class TrainingRunFactory(DjangoModelFactory):
     def input_artifacts(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.input_artifacts.set(extracted)
+
+
+# ------------------------------------------------------------------------------ KPIs
+
+
+class KPIDefinitionFactory(DjangoModelFactory):
+    class Meta:
+        model = "kpis.KPIDefinition"
+
+    code = factory.Sequence(lambda n: f"kpi_{n}")
+    name_ja = factory.Sequence(lambda n: f"指標{n}")
+    name_en = factory.Sequence(lambda n: f"Indicator {n}")
+    unit = "percent"
+    direction = "higher"
+    aggregation = "mean"
+    combination = "mean"
+    source = "pushed"
+    owner = factory.SubFactory(OrganizationFactory)
+
+
+class KPITargetFactory(DjangoModelFactory):
+    class Meta:
+        model = "kpis.KPITarget"
+
+    kpi = factory.SubFactory(KPIDefinitionFactory)
+    gate = factory.SubFactory(StageGateFactory)
+    target_value = 80.0
+    amber_value = 70.0
+
+
+class SafetyCheckFactory(DjangoModelFactory):
+    class Meta:
+        model = "kpis.SafetyCheck"
+
+    code = factory.Sequence(lambda n: f"check_{n}")
+    text_ja = factory.Sequence(lambda n: f"安全評価項目{n}")
+    text_en = factory.Sequence(lambda n: f"Safety check {n}")
+    required = True
+
+
+class IncidentFactory(DjangoModelFactory):
+    class Meta:
+        model = "kpis.Incident"
+
+    occurred_on = dt.date(2027, 6, 1)
+    severity = 2
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"インシデント{n}")
+    description = "GPUクラスタの冷却系統の不具合"
