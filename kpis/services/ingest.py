@@ -180,13 +180,16 @@ def measurements_ingest(
         )
     now = now or timezone.now()
     valid = _validated(rows, actor=actor, now=now, numbering=numbering)
-    checksum = hashlib.sha256("\n".join(sorted(v.canonical() for v in valid)).encode()).hexdigest()
+    # The organization is part of what was sent: the same rows from another organization
+    # are that organization's own measurements, not a re-sent batch.
+    canonical = "\n".join([f"organization\t{owner.pk}", *sorted(v.canonical() for v in valid)])
+    checksum = hashlib.sha256(canonical.encode()).hexdigest()
 
     with transaction.atomic():
         existing = IngestBatch.objects.filter(checksum=checksum).first()
         if existing is not None:
             return IngestResult(existing, created=False, stored=0, superseded=0)
-        superseded = _current_with_same_key(valid)
+        superseded = _current_with_same_key(valid, actor=actor, numbering=numbering)
         try:
             with transaction.atomic():
                 batch = IngestBatch.objects.create(
@@ -331,12 +334,18 @@ def _moment(raw, field: str, fail, *, required: bool, latest: dt.datetime) -> dt
     return moment
 
 
-def _current_with_same_key(valid: list[_Valid]) -> dict[tuple, int]:
-    """Ids of the current measurements the batch corrects, by the correcting row's key."""
+def _current_with_same_key(
+    valid: list[_Valid], *, actor: User | None, numbering: str
+) -> dict[tuple, int]:
+    """Ids of the current measurements the batch corrects, by the correcting row's key.
+
+    The PMO (and the tracker) may correct anyone's measurement; a partner only their own
+    organization's, so a row that would correct another organization's is refused.
+    """
     ranges: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
     for v in valid:
         ranges[(v.kpi.pk, v.subject)].append(v.start)
-    found: dict[tuple, int] = {}
+    found: dict[tuple, tuple[int, int]] = {}
     for (kpi_id, subject), starts in ranges.items():
         current = Measurement.objects.filter(
             kpi_id=kpi_id,
@@ -344,11 +353,28 @@ def _current_with_same_key(valid: list[_Valid]) -> dict[tuple, int]:
             start__gte=min(starts),
             start__lte=max(starts),
             superseded_by__isnull=True,
-        ).values_list("id", "start", "end")
-        for pk, start, end in current:
-            found[(kpi_id, subject, start, end)] = pk
-    keys = {v.key for v in valid}
-    return {key: pk for key, pk in found.items() if key in keys}
+        ).values_list("id", "start", "end", "batch__organization_id")
+        for pk, start, end, organization_id in current:
+            found[(kpi_id, subject, start, end)] = (pk, organization_id)
+    partner_organization = actor.organization_id if actor is not None and actor.is_partner else None
+    errors = []
+    superseded = {}
+    for v in valid:
+        if v.key not in found:
+            continue
+        pk, organization_id = found[v.key]
+        if partner_organization is not None and organization_id != partner_organization:
+            errors.append(
+                RowError(
+                    v.number,
+                    "subject",
+                    _("Another organization has already recorded this KPI, subject and time."),
+                )
+            )
+        superseded[v.key] = pk
+    if errors:
+        raise IngestRejected(errors, numbering=numbering)
+    return superseded
 
 
 def monthly_values_refresh(*, kpi: KPIDefinition, subject: str, months: set[dt.date]) -> None:
