@@ -174,8 +174,11 @@ class IngestBatch(models.Model):
     checksum = models.CharField(
         _("checksum (SHA-256)"),
         max_length=64,
-        unique=True,
-        help_text=_("Of the normalised rows: the same rows sent again are recognised."),
+        db_index=True,
+        help_text=_(
+            "Of the organization and the normalised rows: the same rows sent again are "
+            "recognised, unless they were corrected since."
+        ),
     )
     file_name = models.CharField(_("file or URL"), max_length=500, blank=True)
 

@@ -23,7 +23,9 @@ class Sample:
 
 def month_of(moment: dt.datetime) -> dt.date:
     """The first day of the Tokyo calendar month in which ``moment`` falls."""
-    return timezone.localtime(moment).date().replace(day=1)
+    # The project's zone, not the active one: months must agree with month_bounds and
+    # with the stored monthly values whatever zone a request or command activated.
+    return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
 
 
 def next_month(month: dt.date) -> dt.date:

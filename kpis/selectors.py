@@ -25,7 +25,7 @@ from kpis.models import (
     MonthlyValue,
     SafetyCheck,
 )
-from kpis.periods import add_months, combine, month_of
+from kpis.periods import Sample, add_months, aggregate, combine, month_bounds, month_of
 from milestones.models import GateCriterion, StageGate
 
 TREND_MONTHS = 12
@@ -153,14 +153,40 @@ def _combined_months(
     }
 
 
+def _combined_month_until(
+    kpis: list[KPIDefinition], month: dt.date, at: dt.datetime
+) -> dict[int, float]:
+    """Each KPI's combined value for ``month`` from its measurements up to ``at`` only,
+    in one query: a past gate's month as it stood at the review, not as it ended."""
+    start, _ = month_bounds(month)
+    by_pk = {k.pk: k for k in kpis}
+    samples: dict[tuple[int, str], list[Sample]] = defaultdict(list)
+    rows = (
+        Measurement.objects.filter(
+            kpi__in=list(by_pk), start__gte=start, start__lte=at, superseded_by__isnull=True
+        )
+        .order_by("kpi_id", "subject", "start", "id")
+        .values_list("kpi_id", "subject", "start", "end", "value")
+    )
+    for kpi_id, subject, begins, ends, value in rows:
+        samples[(kpi_id, subject)].append(Sample(begins, ends, value))
+    by_kpi: dict[int, list[float]] = defaultdict(list)
+    for (kpi_id, _subject), items in samples.items():
+        by_kpi[kpi_id].append(aggregate(items, by_pk[kpi_id].aggregation, until=at))
+    return {kpi_id: combine(values, by_pk[kpi_id].combination) for kpi_id, values in by_kpi.items()}
+
+
 def kpi_statuses(
     *, gate: StageGate, kpis: list[KPIDefinition] | None = None, now: dt.datetime | None = None
 ) -> list[KPIStatus]:
     """Where each KPI stands against ``gate``'s target, judged at :func:`gate_moment`.
 
     The value is the latest month with data within the trend window, so a KPI silent for
-    a year shows as no data rather than with a stale figure. Three queries in all.
+    a year shows as no data rather than with a stale figure. A past gate's last month is
+    taken as it stood at the review: measurements after it are ignored. Three queries in
+    all, four for a past gate.
     """
+    now = now or timezone.now()
     at = gate_moment(gate, now)
     kpis = list(kpis if kpis is not None else KPIDefinition.objects.select_related("owner"))
     targets = {t.kpi_id: t for t in KPITarget.objects.filter(gate=gate, kpi__in=kpis)}
@@ -168,6 +194,14 @@ def kpi_statuses(
     first = add_months(last, -(TREND_MONTHS - 1))
     months = [add_months(first, i) for i in range(TREND_MONTHS)]
     combined = _combined_months(kpis, first, last)
+    if at < now:
+        # The stored monthly value holds the whole month; the review saw only its start.
+        partial = _combined_month_until(kpis, last, at)
+        for kpi in kpis:
+            values = combined.setdefault(kpi.pk, {})
+            values.pop(last, None)
+            if kpi.pk in partial:
+                values[last] = partial[kpi.pk]
     statuses = []
     for kpi in kpis:
         values = combined.get(kpi.pk, {})

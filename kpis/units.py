@@ -7,6 +7,7 @@ Only conversions that are exact by definition are offered (Wh = 3,600 J, 1 TB = 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -20,6 +21,9 @@ class InputUnit:
     symbol: str
     unit: str
     factor: Decimal
+    # Whether the part before "/" must be written exactly: where case changes the
+    # quantity (mJ and MJ differ by 10⁹, MB and Mb by 8) it is never guessed.
+    case_sensitive: bool = False
 
 
 _INPUT_UNITS = (
@@ -36,14 +40,14 @@ _INPUT_UNITS = (
     InputUnit("億円", Unit.JPY, Decimal(100_000_000)),
     InputUnit("J/token", Unit.JOULE_PER_TOKEN, Decimal(1)),
     InputUnit("W/(token/s)", Unit.JOULE_PER_TOKEN, Decimal(1)),
-    InputUnit("mJ/token", Unit.JOULE_PER_TOKEN, Decimal("0.001")),
+    InputUnit("mJ/token", Unit.JOULE_PER_TOKEN, Decimal("0.001"), case_sensitive=True),
     InputUnit("Wh/token", Unit.JOULE_PER_TOKEN, Decimal(3600)),
     InputUnit("Wh/1k tokens", Unit.JOULE_PER_TOKEN, Decimal("3.6")),
     InputUnit("kWh/1M tokens", Unit.JOULE_PER_TOKEN, Decimal("3.6")),
-    InputUnit("TB/month", Unit.TB_PER_MONTH, Decimal(1)),
-    InputUnit("PB/month", Unit.TB_PER_MONTH, Decimal(1000)),
-    InputUnit("GB/month", Unit.TB_PER_MONTH, Decimal("0.001")),
-    InputUnit("MB/month", Unit.TB_PER_MONTH, Decimal("0.000001")),
+    InputUnit("TB/month", Unit.TB_PER_MONTH, Decimal(1), case_sensitive=True),
+    InputUnit("PB/month", Unit.TB_PER_MONTH, Decimal(1000), case_sensitive=True),
+    InputUnit("GB/month", Unit.TB_PER_MONTH, Decimal("0.001"), case_sensitive=True),
+    InputUnit("MB/month", Unit.TB_PER_MONTH, Decimal("0.000001"), case_sensitive=True),
     InputUnit("yes/no", Unit.YES_NO, Decimal(1)),
 )
 # Each KPI unit is also accepted under its own code ("percent", "tb_per_month").
@@ -53,6 +57,7 @@ INPUT_UNITS: dict[str, InputUnit] = {
 }
 _YES = {"yes", "true", "はい", "あり", "1"}
 _NO = {"no", "false", "いいえ", "なし", "0"}
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?\Z")
 
 
 class UnitError(ValueError):
@@ -72,7 +77,11 @@ def to_kpi_unit(value: object, symbol: object, unit: str) -> float:
     """``value`` given in ``symbol``, converted exactly to ``unit``, or :class:`UnitError`."""
     if not isinstance(symbol, str) or not symbol.strip():
         raise UnitError(_("A unit is required."), field="unit")
-    given = INPUT_UNITS.get(" ".join(symbol.split()).casefold())
+    written = " ".join(symbol.split())
+    given = INPUT_UNITS.get(written.casefold())
+    prefix = written.split("/")[0]
+    if given is not None and given.case_sensitive and prefix != given.symbol.split("/")[0]:
+        given = None
     if given is None:
         raise UnitError(_("Unknown unit “%(symbol)s”.") % {"symbol": symbol}, field="unit")
     if given.unit != unit:
@@ -89,7 +98,11 @@ def to_kpi_unit(value: object, symbol: object, unit: str) -> float:
             field="unit",
         )
     number = _number(value, yes_no=unit == Unit.YES_NO)
-    converted = float(number * given.factor)
+    try:
+        # "+ 0.0" turns -0 into 0, so it neither shows as "-0" nor changes a checksum.
+        converted = float(number * given.factor) + 0.0
+    except ArithmeticError:  # decimal.Overflow: an exponent beyond what Decimal keeps
+        raise UnitError(_("The value is too large.")) from None
     return checked_value(converted, unit)
 
 
@@ -100,12 +113,21 @@ def _number(value: object, *, yes_no: bool) -> Decimal:
         raise UnitError(_("A number is required, not true/false."))
     if isinstance(value, str) and yes_no and value.strip().casefold() in _YES | _NO:
         return Decimal(1 if value.strip().casefold() in _YES else 0)
-    if isinstance(value, int | float):
-        value = repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, int):
+        # Decimal(int) directly: str() of a huge int raises ValueError.
+        return Decimal(value)
+    if isinstance(value, float):
+        value = repr(value)
     if not isinstance(value, str):
         raise UnitError(_("A number is required."))
+    text = value.strip()
+    if "," in text:
+        # Commas only as thousands separators: "1,5" is 1.5 in much of Europe, not 15.
+        if not _THOUSANDS.match(text):
+            raise UnitError(_("“%(value)s” is not a number.") % {"value": value})
+        text = text.replace(",", "")
     try:
-        number = Decimal(value.strip().replace(",", ""))
+        number = Decimal(text)
     except InvalidOperation:
         raise UnitError(_("“%(value)s” is not a number.") % {"value": value}) from None
     if not number.is_finite():

@@ -2,7 +2,11 @@
 (on commit) and daily by Celery beat.
 
 A computed KPI stores a measurement only when a subject's value differs from its current
-one, so the history shows when things changed rather than a row per refresh.
+one, so the history shows when things changed rather than a row per refresh; and once a
+month (the first refresh of a month) every subject's value is restated, because a month's
+value is combined from the subjects measured in it and the status reads the last twelve
+months: without it a month where one industry changed would count that industry alone,
+and a count unchanged for a year would show as no data.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from jvtracker.choices import Industry
 from jvtracker.common.fiscal import FiscalYear
 from kpis.choices import BatchSource, Unit
 from kpis.models import Incident, KPIDefinition, Measurement, SafetyCheck
+from kpis.periods import month_of
 
 CONTRACTS_BY_INDUSTRY = "data_contracts_by_industry"
 SAFETY_PIPELINE = "safety_pipeline"
@@ -93,11 +98,11 @@ def computed_kpis_refresh(*, codes: Iterable[str] | None = None, now: dt.datetim
         values = COMPUTED[kpi.code](today)
         current = _current_values(kpi)
         # A subject that has dropped out (an industry's last contract expired) goes to 0.
-        changed = {
-            s: v
-            for s, v in ({**dict.fromkeys(current, 0), **values}).items()
-            if current.get(s) != v
-        }
+        values = {**dict.fromkeys(current, 0), **values}
+        if any(month_of(start) != month_of(now) for _, start in current.values()):
+            changed = values  # a new month: restate every subject
+        else:
+            changed = {s: v for s, v in values.items() if current.get(s, (None,))[0] != v}
         if not changed:
             continue
         rows = [
@@ -119,16 +124,16 @@ def computed_kpis_refresh(*, codes: Iterable[str] | None = None, now: dt.datetim
     return results
 
 
-def _current_values(kpi: KPIDefinition) -> dict[str, float]:
-    """Each subject's latest current measurement."""
-    latest: dict[str, float] = {}
+def _current_values(kpi: KPIDefinition) -> dict[str, tuple[float, dt.datetime]]:
+    """Each subject's latest current measurement: its value and when it was taken."""
+    latest: dict[str, tuple[float, dt.datetime]] = {}
     rows = (
         Measurement.objects.filter(kpi=kpi, superseded_by__isnull=True)
         .order_by("subject", "start", "id")
-        .values_list("subject", "value")
+        .values_list("subject", "value", "start")
     )
-    for subject, value in rows:
-        latest[subject] = value
+    for subject, value, start in rows:
+        latest[subject] = (value, start)
     return latest
 
 

@@ -20,8 +20,10 @@ def _require_pmo(actor: User | None) -> None:
 
 @transaction.atomic
 def kpi_save(*, kpi: KPIDefinition, actor: User | None) -> KPIDefinition:
-    """Create or update a KPI. Its unit and monthly aggregation are fixed once it has
-    measurements: changing them would silently reinterpret every stored value."""
+    """Create or update a KPI. Its code and unit are fixed once it has measurements:
+    changing them would silently reinterpret every stored value (or break every sender).
+    A new monthly aggregation rebuilds the monthly values; a new direction or unit must
+    still fit the KPI's targets."""
     _require_pmo(actor)
     if kpi.pk is not None:
         stored = KPIDefinition.objects.get(pk=kpi.pk)
@@ -33,6 +35,7 @@ def kpi_save(*, kpi: KPIDefinition, actor: User | None) -> KPIDefinition:
             }
             if errors:
                 raise ValidationError(errors)
+        _check_targets_still_fit(kpi, stored)
         aggregation_changed = stored.aggregation != kpi.aggregation
     else:
         aggregation_changed = False
@@ -42,6 +45,29 @@ def kpi_save(*, kpi: KPIDefinition, actor: User | None) -> KPIDefinition:
 
         monthly_values_rebuild(kpi=kpi)
     return kpi
+
+
+def _check_targets_still_fit(kpi: KPIDefinition, stored: KPIDefinition) -> None:
+    """Targets were validated against the KPI's direction and unit; if either changes, each
+    target must still hold (an amber bound on the wrong side would make amber unreachable)."""
+    changed = [f for f in ("direction", "unit") if getattr(stored, f) != getattr(kpi, f)]
+    if not changed:
+        return
+    for target in KPITarget.objects.filter(kpi=kpi).select_related("gate"):
+        target.kpi = kpi
+        try:
+            target.clean()
+        except ValidationError:
+            raise ValidationError(
+                {
+                    field: _(
+                        "The target at %(gate)s would no longer be valid; adjust it first "
+                        "(an amber threshold equal to the target fits either direction)."
+                    )
+                    % {"gate": target.gate}
+                    for field in changed
+                }
+            ) from None
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -42,6 +42,8 @@ class MeasurementRow:
     start: object
     end: object = None
     subject: object = ""
+    # What the sender called the start: "at" for an instant, so errors use their word.
+    start_field: str = "start"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class IngestRejected(Exception):
         self.numbering = numbering
         super().__init__(self.message)
 
+    def __reduce__(self):
+        # Celery pickles a task's exception; the default would pass only the message.
+        return (type(self), (self.errors,), {"numbering": self.numbering})
+
     @property
     def message(self) -> str:
         bad_rows = {e.number for e in self.errors if e.number}
@@ -69,6 +75,12 @@ class IngestRejected(Exception):
             return _("The batch was rejected: %(reason)s Nothing was stored.") % {
                 "reason": self.errors[0].message
             }
+        if self.numbering == "line":
+            return ngettext(
+                "The batch was rejected: %(count)d line has errors. Nothing was stored.",
+                "The batch was rejected: %(count)d lines have errors. Nothing was stored.",
+                len(bad_rows),
+            ) % {"count": len(bad_rows)}
         return ngettext(
             "The batch was rejected: %(count)d row has errors. Nothing was stored.",
             "The batch was rejected: %(count)d rows have errors. Nothing was stored.",
@@ -106,8 +118,10 @@ class _Valid:
         return (self.kpi.pk, self.subject, self.start, self.end)
 
     def canonical(self) -> str:
-        end = self.end.isoformat() if self.end else ""
-        return f"{self.kpi.code}\t{self.subject}\t{self.start.isoformat()}\t{end}\t{self.value!r}"
+        # In UTC: the same instant written with another offset is the same row.
+        start = self.start.astimezone(dt.UTC).isoformat()
+        end = self.end.astimezone(dt.UTC).isoformat() if self.end else ""
+        return f"{self.kpi.code}\t{self.subject}\t{start}\t{end}\t{self.value!r}"
 
 
 def may_record(actor: User | None, kpi: KPIDefinition) -> bool:
@@ -158,8 +172,9 @@ def measurements_ingest(
     """Validate and store a batch of measurements, all or nothing.
 
     A row with the same KPI, subject and time as a current measurement supersedes it.
-    A batch whose normalised rows were stored before (same checksum) is not stored again:
-    the earlier batch is returned with ``created`` False. Raises :class:`IngestRejected`.
+    A batch whose normalised rows were stored before for the same organization (same
+    checksum) and not corrected since is not stored again: the earlier batch is returned
+    with ``created`` False. Raises :class:`IngestRejected`.
     """
     if source not in BatchSource.values:
         raise ValueError(f"unknown source {source!r}")
@@ -186,9 +201,10 @@ def measurements_ingest(
     checksum = hashlib.sha256(canonical.encode()).hexdigest()
 
     with transaction.atomic():
-        existing = IngestBatch.objects.filter(checksum=checksum).first()
-        if existing is not None:
-            return IngestResult(existing, created=False, stored=0, superseded=0)
+        _lock_rows(checksum)
+        unchanged = _unchanged_batch(checksum)
+        if unchanged is not None:
+            return IngestResult(unchanged, created=False, stored=0, superseded=0)
         superseded = _current_with_same_key(valid, actor=actor, numbering=numbering)
         try:
             with transaction.atomic():
@@ -217,11 +233,7 @@ def measurements_ingest(
                     batch_size=5000,
                 )
         except IntegrityError:
-            # Another batch with the same rows, or correcting the same measurements,
-            # committed first.
-            existing = IngestBatch.objects.filter(checksum=checksum).first()
-            if existing is not None:
-                return IngestResult(existing, created=False, stored=0, superseded=0)
+            # Another batch correcting the same measurements committed first.
             raise IngestRejected(
                 [
                     RowError(
@@ -240,6 +252,25 @@ def measurements_ingest(
         for (kpi, subject), months in touched.items():
             monthly_values_refresh(kpi=kpi, subject=subject, months=months)
     return IngestResult(batch, created=True, stored=len(valid), superseded=len(superseded))
+
+
+def _lock_rows(checksum: str) -> None:
+    """Make a concurrent batch with the same rows wait for this one, so the duplicate check
+    sees it. SQLite already serialises writers."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(bytes.fromhex(checksum[:16]), "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _unchanged_batch(checksum: str) -> IngestBatch | None:
+    """The latest batch with these rows if none of its measurements has been corrected
+    since: sending it again changes nothing. Once corrected, the same rows are a new
+    correction (back to the earlier values) and are stored."""
+    latest = IngestBatch.objects.filter(checksum=checksum).order_by("-pk").first()
+    if latest is None or latest.measurements.filter(superseded_by__isnull=False).exists():
+        return None
+    return latest
 
 
 def _validated(
@@ -275,7 +306,7 @@ def _validated(
                 % {"count": SUBJECT_MAX_LENGTH},
             )
         subject = subject.strip() if isinstance(subject, str) else ""
-        start = _moment(row.start, "start", fail, required=True, latest=latest)
+        start = _moment(row.start, row.start_field, fail, required=True, latest=latest)
         end = _moment(row.end, "end", fail, required=False, latest=latest)
         if start is not None and end is not None and end <= start:
             fail("end", _("The end of a period must be after its start."))
@@ -290,7 +321,7 @@ def _validated(
             first = seen.setdefault(item.key, row.number)
             if first != row.number:
                 fail(
-                    "start",
+                    row.start_field,
                     _("Same KPI, subject and time as %(numbering)s %(number)d.")
                     % {"numbering": numbering, "number": first},
                 )

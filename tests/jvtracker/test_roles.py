@@ -44,7 +44,7 @@ def test_partners_see_the_programme_read_only_and_not_the_risk_register():
     assert all(p.split(".")[1].startswith("view_") for p in perms if p.startswith("milestones."))
 
 
-def test_partners_record_their_own_data_governance_and_nothing_else():
+def test_partners_record_their_own_data_governance_and_measurements_and_nothing_else():
     perms = _codenames(Role.PARTNER)
     writes = {p for p in perms if not p.split(".")[1].startswith("view_")}
     assert writes == {
@@ -53,6 +53,9 @@ def test_partners_record_their_own_data_governance_and_nothing_else():
         "datagov.add_datacontract",
         "datagov.change_datacontract",
         "datagov.add_signeddocument",
+        "kpis.add_measurement",
+        "kpis.add_incident",
+        "kpis.change_incident",
     }
     assert "datagov.view_contracttemplate" in perms
     assert "datagov.view_modelartifact" not in perms
