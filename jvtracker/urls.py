@@ -30,4 +30,5 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("datagov/", include("datagov.urls")),
+    path("api/v1/", include("kpis.api.urls")),
 ]

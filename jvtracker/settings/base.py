@@ -144,6 +144,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # KPIs
 KPI_INGEST_MAX_ROWS = 10_000  # per API request
+# Django's cap on a request body, which the bulk API also applies: 1 KiB a row. The
+# longest row (64-character code and subject, a Japanese subject \u-escaped, times with
+# microseconds, pretty-printed) takes about 710 bytes, so 10,000 of them fit with room.
+DATA_UPLOAD_MAX_MEMORY_SIZE = KPI_INGEST_MAX_ROWS * 1024
 KPI_FILE_IMPORT_MAX_ROWS = env.int("KPI_FILE_IMPORT_MAX_ROWS", default=100_000)
 # How far ahead of the server's clock a measurement's time may be (clock skew), seconds.
 KPI_FUTURE_TOLERANCE_SECONDS = env.int("KPI_FUTURE_TOLERANCE_SECONDS", default=300)
