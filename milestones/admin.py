@@ -26,6 +26,7 @@ from import_export.widgets import IntegerWidget
 from jvtracker.admin import ExportResource, ServiceModelAdmin
 from jvtracker.common.fiscal import FiscalYear
 from jvtracker.models import User
+from kpis.selectors import criterion_kpi_met
 from milestones.models import (
     Deliverable,
     EvidenceFile,
@@ -218,11 +219,28 @@ class DeliverableInline(admin.TabularInline):
 COMPACT_TEXT = {TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 48})}}
 
 
+def kpi_holds_label(criterion: GateCriterion) -> str:
+    """Whether a KPI-bound criterion holds today: its KPI green at the criterion's gate."""
+    if criterion.pk is None or criterion.kpi_id is None:
+        return ""
+    if criterion_kpi_met(criterion):
+        return gettext("Holds: the KPI meets its target")
+    return gettext("Does not hold: the KPI misses its target")
+
+
 class GateCriterionInline(admin.TabularInline):
     model = GateCriterion
-    fields = ("order", "axis", "text_ja", "text_en", "assessment")
+    fields = ("order", "axis", "text_ja", "text_en", "assessment", "kpi", "kpi_holds")
+    readonly_fields = ("kpi_holds",)
     formfield_overrides = COMPACT_TEXT
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GateCriterion]:
+        return super().get_queryset(request).select_related("gate", "kpi")
+
+    @admin.display(description=_("KPI at this gate"))
+    def kpi_holds(self, criterion: GateCriterion) -> str:
+        return kpi_holds_label(criterion)
 
 
 class GateConditionInline(admin.TabularInline):
@@ -390,11 +408,17 @@ class StageGateAdmin(ServiceModelAdmin):
 @admin.register(GateCriterion)
 class GateCriterionAdmin(ServiceModelAdmin):
     resource_classes = [GateCriterionResource]
-    list_display = ("__str__", "gate", "axis", "assessment", "order")
+    list_display = ("__str__", "gate", "axis", "assessment", "kpi", "kpi_holds", "order")
     list_filter = ("axis", "assessment", "gate__kind", "gate__fiscal_year")
-    list_select_related = ("gate",)
+    list_select_related = ("gate", "kpi")
+    fields = ("gate", "axis", "text_ja", "text_en", "assessment", "order", "kpi", "kpi_holds")
+    readonly_fields = ("kpi_holds",)
     search_fields = ("text_ja", "text_en", "gate__title_ja", "gate__title_en")
     ordering = ("gate__review_date", "order", "pk")
+
+    @admin.display(description=_("KPI at this gate"))
+    def kpi_holds(self, criterion: GateCriterion) -> str:
+        return kpi_holds_label(criterion)
 
     def save_model(self, request: HttpRequest, obj: GateCriterion, form, change: bool) -> None:
         gate_criterion_save(criterion=obj, actor=request.user)
