@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from kpis.scrape import ExporterUnreachable, gpu_utilization_scrape_url
 from kpis.services import computed_kpis_refresh
 
 
@@ -14,11 +15,12 @@ def computed_kpis_refresh_task(codes: list[str] | None = None) -> list[int]:
     return [result.batch.pk for result in computed_kpis_refresh(codes=codes)]
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3, acks_late=True)
+# Only an exporter that did not answer is retried: a malformed exposition or a missing KPI
+# would fail the same way again. Not acks_late, which is for idempotent tasks: a scrape
+# lost with its worker is replaced by the next scheduled one.
+@shared_task(autoretry_for=(ExporterUnreachable,), retry_backoff=True, max_retries=3)
 def gpu_utilization_scrape_task() -> int | None:
     """Scrape the configured DCGM exporter; the id of the batch stored, None if unset."""
-    from kpis.scrape import gpu_utilization_scrape_url
-
     if not settings.KPI_GPU_EXPORTER_URL:
         return None
     result = gpu_utilization_scrape_url(
