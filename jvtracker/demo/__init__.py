@@ -1,5 +1,5 @@
-"""The demo seed: the JV's real programme, the demo users and a data-governance demo
-(``manage.py seed_demo``).
+"""The demo seed: the JV's real programme with its KPIs, the demo users, a data-governance
+demo and a year of KPI history (``manage.py seed_demo``).
 
 The data (:mod:`jvtracker.demo.data`) is applied through the services, so every row is
 validated and has a history row whose change reason is ``seed_demo``.
@@ -44,6 +44,7 @@ from jvtracker.demo.data import (
 )
 from jvtracker.models import Organization, User
 from jvtracker.services import organization_save, user_save
+from kpis.models import Incident, IngestBatch, KPIDefinition, KPITarget, Measurement, SafetyCheck
 from milestones.choices import RiskStatus
 from milestones.models import GateCriterion, Milestone, Programme, Risk, StageGate, Track
 from milestones.services import (
@@ -110,6 +111,8 @@ LABELS: dict[type[models.Model], tuple[str, str]] = {
     Milestone: ("milestone", "milestones"),
     StageGate: ("stage gate", "stage gates"),
     GateCriterion: ("gate criterion", "gate criteria"),
+    KPIDefinition: ("KPI", "KPIs"),
+    KPITarget: ("KPI target", "KPI targets"),
     Risk: ("risk", "risks"),
     User: ("user", "users"),
     DataAsset: ("dataset", "datasets"),
@@ -118,6 +121,10 @@ LABELS: dict[type[models.Model], tuple[str, str]] = {
     SignedDocument: ("signed document", "signed documents"),
     ModelArtifact: ("model artifact", "model artifacts"),
     TrainingRun: ("training run", "training runs"),
+    SafetyCheck: ("safety check", "safety checks"),
+    Incident: ("incident", "incidents"),
+    IngestBatch: ("measurement batch", "measurement batches"),
+    Measurement: ("measurement", "measurements"),
 }
 
 
@@ -170,7 +177,9 @@ def _without(record: Record, *names: str) -> Record:
 
 @transaction.atomic
 def seed_programme(result: SeedResult | None = None) -> SeedResult:
-    """Add whatever of the real programme is missing (no users); never change existing rows.
+    """Add whatever of the real programme is missing (no users), with the briefing's KPIs,
+    their targets per gate and the gate criteria bound to them, but no measurements;
+    never change existing rows.
 
     This is what a production installation starts from; all or nothing.
     """
@@ -181,24 +190,30 @@ def seed_programme(result: SeedResult | None = None) -> SeedResult:
 
 @transaction.atomic
 def seed_demo(*, password: str) -> SeedResult:
-    """The real programme plus the demo users and the data-governance demo (datasets,
-    contract templates, contracts, models and their training runs); never changes
-    existing rows.
+    """The real programme plus the demo users, the data-governance demo (datasets,
+    contract templates, contracts, models and their training runs) and the KPI demo (the
+    safety checklist, incidents and a year of measurements); never changes existing rows.
 
     The one exception: a demo user whose password is not ``password`` gets it, so the
     printed password always works. All or nothing: a validation error rolls back the lot.
     """
-    # Imported here: the data-governance seed builds on this module's helpers.
+    # Imported here: the data-governance and KPI seeds build on this module's helpers.
     from jvtracker.demo.datagov import seed_datagov
+    from jvtracker.demo.kpis import seed_kpis
 
     result = SeedResult()
     organizations = _seed_programme(result)
     _seed_demo_users(organizations, password, result)
-    seed_datagov(result, organizations, {user.username: user for user in result.users})
+    users = {user.username: user for user in result.users}
+    seed_datagov(result, organizations, users)
+    # After the contracts: the computed KPIs count them.
+    seed_kpis(result, organizations, users)
     return result
 
 
 def _seed_programme(result: SeedResult) -> dict[str, Organization]:
+    from jvtracker.demo.kpis import criterion_kpi, seed_kpi_definitions, seed_kpi_targets
+
     organizations: dict[str, Organization] = {}
     for record in ORGANIZATIONS:
         organizations[record["code"]] = _add_missing(
@@ -208,6 +223,9 @@ def _seed_programme(result: SeedResult) -> dict[str, Organization]:
             lambda org: organization_save(organization=org, actor=None),
             result,
         )
+
+    # Before the gates: a criterion naming a KPI is created bound to it.
+    kpis = seed_kpi_definitions(result, organizations)
 
     programme = _add_missing(
         Programme,
@@ -253,10 +271,17 @@ def _seed_programme(result: SeedResult) -> dict[str, Organization]:
             _add_missing(
                 GateCriterion,
                 {"gate": gate, "order": order},
-                {"axis": axis, "text_ja": text_ja, "text_en": text_en},
+                {
+                    "axis": axis,
+                    "text_ja": text_ja,
+                    "text_en": text_en,
+                    "kpi": criterion_kpi(text_ja, kpis),
+                },
                 lambda obj: gate_criterion_save(criterion=obj, actor=None),
                 result,
             )
+
+    seed_kpi_targets(result, programme, kpis)
 
     for record in RISKS:
         _add_missing(
