@@ -11,7 +11,8 @@ from jvtracker import demo
 class Command(BaseCommand):
     help = (
         "Add whatever is missing of the JV's programme, gates, risks, demo users and "
-        "the data-governance demo (datasets, templates, contracts, models and runs). "
+        "the data-governance demo (datasets, templates, contracts, models and runs) and "
+        "the KPI demo (a year of measurements, the safety checklist, incidents). "
         "Idempotent: existing rows are never changed. Password: $DEMO_PASSWORD, else "
         "var/demo-password (generated on the first run)."
     )

@@ -13,7 +13,8 @@ from jvtracker.models import Organization
 class Command(BaseCommand):
     help = (
         "Add whatever is missing of the JV's organizations, programme, milestones, stage "
-        "gates and risk register. Idempotent: existing rows are never changed."
+        "gates, risk register, and the briefing's nine KPIs with their targets at the gates. "
+        "Idempotent: existing rows are never changed."
     )
 
     def handle(self, *args, **options) -> None:
