@@ -261,15 +261,15 @@ def _columns(line: int, cells: list[object]) -> list[str]:
         if unknown:
             errors.append(
                 _("Unknown columns %(names)s; the columns are %(columns)s.")
-                % {"names": listing(f"“{n}”" for n in unknown), "columns": expected}
+                % {"names": listing(_quoted(n) for n in unknown), "columns": expected}
             )
         repeated = sorted({name for name in known if known.count(name) > 1})
         if repeated:
             errors.append(
                 _("Columns named more than once: %(names)s.")
-                % {"names": listing(f"“{n}”" for n in repeated)}
+                % {"names": listing(_quoted(n) for n in repeated)}
             )
-        missing = [f"“{name}”" for name in REQUIRED_COLUMNS if name not in names]
+        missing = [_quoted(name) for name in REQUIRED_COLUMNS if name not in names]
         if "at" not in names and "start" not in names:
             missing.append(_("“at” or “start”"))
         if missing:
@@ -337,3 +337,8 @@ def _as_text(cell: object) -> object:
     if isinstance(cell, int | float):
         return str(cell)
     return cell
+
+
+def _quoted(name: str) -> str:
+    """A column name in the active language's quotation marks."""
+    return _("“%(name)s”") % {"name": name}

@@ -264,20 +264,27 @@ class MeasurementAdmin(AppendOnlyAdmin):
                 messages.WARNING,
             )
             return
-        text = ngettext(
-            "Imported %(count)s measurement as batch #%(batch)s",
-            "Imported %(count)s measurements as batch #%(batch)s",
-            result.stored,
-        ) % {"count": f"{result.stored:,}", "batch": result.batch.pk}
+        self.message_user(
+            request,
+            ngettext(
+                "Imported %(count)s measurement as batch #%(batch)s.",
+                "Imported %(count)s measurements as batch #%(batch)s.",
+                result.stored,
+            )
+            % {"count": f"{result.stored:,}", "batch": result.batch.pk},
+            messages.SUCCESS,
+        )
         if result.superseded:
-            text += ngettext(
-                ", correcting %(count)s earlier measurement.",
-                ", correcting %(count)s earlier measurements.",
-                result.superseded,
-            ) % {"count": f"{result.superseded:,}"}
-        else:
-            text += "."
-        self.message_user(request, text, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s of them corrects an earlier measurement.",
+                    "%(count)s of them correct earlier measurements.",
+                    result.superseded,
+                )
+                % {"count": f"{result.superseded:,}"},
+                messages.INFO,
+            )
 
 
 def _may_import(request: HttpRequest) -> bool:

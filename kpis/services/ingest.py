@@ -88,12 +88,25 @@ class IngestRejected(Exception):
         ) % {"count": len(bad_rows)}
 
     def lines(self) -> list[str]:
-        """Each error as one line of text, "row 3, value: …", for files and commands."""
-        label = {"row": _("row"), "line": _("line")}.get(self.numbering, self.numbering)
+        """Each error as one line of text, "line 3, value: …", for files and commands."""
         return [
-            f"{label} {e.number}, {e.field}: {e.message}" if e.number else e.message
+            _("%(position)s, %(field)s: %(message)s")
+            % {
+                "position": position(self.numbering, e.number),
+                "field": e.field,
+                "message": e.message,
+            }
+            if e.number
+            else e.message
             for e in self.errors
         ]
+
+
+def position(numbering: str, number: int) -> str:
+    """ "row 3" or "line 3" in the active language."""
+    if numbering == "line":
+        return _("line %(number)d") % {"number": number}
+    return _("row %(number)d") % {"number": number}
 
 
 @dataclass(frozen=True)
@@ -322,8 +335,8 @@ def _validated(
             if first != row.number:
                 fail(
                     row.start_field,
-                    _("Same KPI, subject and time as %(numbering)s %(number)d.")
-                    % {"numbering": numbering, "number": first},
+                    _("Same KPI, subject and time as %(position)s.")
+                    % {"position": position(numbering, first)},
                 )
             else:
                 valid.append(item)

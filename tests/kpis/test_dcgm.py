@@ -389,10 +389,11 @@ def test_a_garbage_file_lists_the_first_hundred_bad_lines_and_counts_the_rest():
 
 
 def test_the_error_reads_line_by_line():
-    with translation.override("en"), pytest.raises(ExpositionError) as caught:
-        parse_exposition('ok 1\nDCGM_FI_DEV_GPU_UTIL{gpu="0"}\nm 1 2 3')
+    with translation.override("en"):
+        with pytest.raises(ExpositionError) as caught:
+            parse_exposition('ok 1\nDCGM_FI_DEV_GPU_UTIL{gpu="0"}\nm 1 2 3')
 
-    assert caught.value.lines() == [
-        "line 2: expected a value after the labels.",
-        "line 3: unexpected “3” after the timestamp.",
-    ]
+        assert caught.value.lines() == [
+            "line 2: expected a value after the labels.",
+            "line 3: unexpected “3” after the timestamp.",
+        ]
