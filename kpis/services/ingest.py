@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -472,17 +473,17 @@ def monthly_values_rebuild(*, kpi: KPIDefinition) -> int:
     """Recreate all monthly values of a KPI from its measurements; the number of months."""
     with transaction.atomic():
         MonthlyValue.objects.filter(kpi=kpi).delete()
-        subjects = Measurement.objects.filter(kpi=kpi).values_list("subject", flat=True).distinct()
-        for subject in list(subjects):
-            starts = Measurement.objects.filter(kpi=kpi, subject=subject).values_list(
-                "start", flat=True
-            )
-            first = starts.order_by("start").first()
-            last = starts.order_by("-start").first()
+        spans = (
+            Measurement.objects.filter(kpi=kpi)
+            .order_by()  # the default ordering would make every row its own group
+            .values("subject")
+            .annotate(first=Min("start"), last=Max("start"))
+        )
+        for span in spans:
             months = set()
-            month = month_of(first)
-            while month <= month_of(last):
+            month = month_of(span["first"])
+            while month <= month_of(span["last"]):
                 months.add(month)
                 month = add_months(month, 1)
-            monthly_values_refresh(kpi=kpi, subject=subject, months=months)
+            monthly_values_refresh(kpi=kpi, subject=span["subject"], months=months)
         return MonthlyValue.objects.filter(kpi=kpi).count()

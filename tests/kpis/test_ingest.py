@@ -662,6 +662,22 @@ def test_ingest_does_not_query_per_row(gpu):
     assert Measurement.objects.count() == 3 + 24 * 60
 
 
+def _rebuild_queries(kpi) -> int:
+    with CaptureQueriesContext(connection) as context:
+        monthly_values_rebuild(kpi=kpi)
+    return len(context.captured_queries)
+
+
+def test_a_rebuild_costs_queries_per_subject_not_per_measurement(owner):
+    sparse = KPIDefinitionFactory(owner=owner)
+    dense = KPIDefinitionFactory(owner=owner)
+    start = tokyo(2027, 1, 1)
+    record(sparse, [(start + dt.timedelta(days=30 * i), 50) for i in range(4)])
+    record(dense, [(start + dt.timedelta(hours=i), 50) for i in range(24 * 120)])
+
+    assert _rebuild_queries(dense) == _rebuild_queries(sparse)
+
+
 def test_monthly_values_after_ingest_equal_a_rebuild(owner):
     kpi = KPIDefinitionFactory(
         unit=Unit.PERCENT, aggregation=Aggregation.TIME_WEIGHTED_MEAN, owner=owner
