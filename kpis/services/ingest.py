@@ -12,11 +12,13 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -263,8 +265,7 @@ def measurements_ingest(
         touched: dict[tuple[KPIDefinition, str], set[dt.date]] = defaultdict(set)
         for v in valid:
             touched[(v.kpi, v.subject)].add(month_of(v.start))
-        for (kpi, subject), months in touched.items():
-            monthly_values_refresh(kpi=kpi, subject=subject, months=months)
+        monthly_values_refresh_many(touched)
     return IngestResult(batch, created=True, stored=len(valid), superseded=len(superseded))
 
 
@@ -391,15 +392,15 @@ def _current_with_same_key(
     for v in valid:
         ranges[(v.kpi.pk, v.subject)].append(v.start)
     found: dict[tuple, tuple[int, int]] = {}
-    for (kpi_id, subject), starts in ranges.items():
+    conditions = [
+        Q(kpi_id=kpi_id, subject=subject, start__gte=min(starts), start__lte=max(starts))
+        for (kpi_id, subject), starts in ranges.items()
+    ]
+    for chunk in _chunks(conditions):
         current = Measurement.objects.filter(
-            kpi_id=kpi_id,
-            subject=subject,
-            start__gte=min(starts),
-            start__lte=max(starts),
-            superseded_by__isnull=True,
-        ).values_list("id", "start", "end", "batch__organization_id")
-        for pk, start, end, organization_id in current:
+            reduce(or_, chunk), superseded_by__isnull=True
+        ).values_list("id", "kpi_id", "subject", "start", "end", "batch__organization_id")
+        for pk, kpi_id, subject, start, end, organization_id in current:
             found[(kpi_id, subject, start, end)] = (pk, organization_id)
     partner_organization = actor.organization_id if actor is not None and actor.is_partner else None
     errors = []
@@ -424,38 +425,56 @@ def _current_with_same_key(
 
 def monthly_values_refresh(*, kpi: KPIDefinition, subject: str, months: set[dt.date]) -> None:
     """Recompute a subject's monthly values of a KPI from its current measurements."""
-    for first, last in _runs(sorted(months)):
-        lower, _ = month_bounds(first)
-        _, upper = month_bounds(last)
-        samples: dict[dt.date, list[Sample]] = defaultdict(list)
-        current = (
-            Measurement.objects.filter(
-                kpi=kpi,
-                subject=subject,
-                start__gte=lower,
-                start__lt=upper,
-                superseded_by__isnull=True,
-            )
-            .order_by("start", "id")
-            .values_list("start", "end", "value")
-        )
-        for start, end, value in current:
-            samples[month_of(start)].append(Sample(start, end, value))
-        MonthlyValue.objects.bulk_create(
-            [
-                MonthlyValue(
-                    kpi=kpi,
+    monthly_values_refresh_many({(kpi, subject): months})
+
+
+def monthly_values_refresh_many(touched: dict[tuple[KPIDefinition, str], set[dt.date]]) -> None:
+    """Recompute the monthly values of every (KPI, subject) for the months given.
+
+    One read of the current measurements and one upsert for the lot, whatever the number
+    of KPIs and subjects a batch touched (chunked to keep each statement a sane size).
+    """
+    kpis = {kpi.pk: kpi for kpi, _subject in touched}
+    conditions = []
+    for (kpi, subject), months in touched.items():
+        for first, last in _runs(sorted(months)):
+            conditions.append(
+                Q(
+                    kpi_id=kpi.pk,
                     subject=subject,
-                    month=month,
-                    value=aggregate(items, kpi.aggregation, until=month_bounds(month)[1]),
-                    samples=len(items),
+                    start__gte=month_bounds(first)[0],
+                    start__lt=month_bounds(last)[1],
                 )
-                for month, items in samples.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["kpi", "month", "subject"],
-            update_fields=["value", "samples"],
+            )
+    samples: dict[tuple[int, str, dt.date], list[Sample]] = defaultdict(list)
+    for chunk in _chunks(conditions):
+        current = (
+            Measurement.objects.filter(reduce(or_, chunk), superseded_by__isnull=True)
+            .order_by("kpi_id", "subject", "start", "id")
+            .values_list("kpi_id", "subject", "start", "end", "value")
         )
+        for kpi_id, subject, start, end, value in current:
+            samples[(kpi_id, subject, month_of(start))].append(Sample(start, end, value))
+    MonthlyValue.objects.bulk_create(
+        [
+            MonthlyValue(
+                kpi_id=kpi_id,
+                subject=subject,
+                month=month,
+                value=aggregate(items, kpis[kpi_id].aggregation, until=month_bounds(month)[1]),
+                samples=len(items),
+            )
+            for (kpi_id, subject, month), items in samples.items()
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["kpi", "month", "subject"],
+        update_fields=["value", "samples"],
+    )
+
+
+def _chunks(items: list, size: int = 200) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _runs(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
