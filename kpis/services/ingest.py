@@ -233,21 +233,7 @@ def measurements_ingest(
                     checksum=checksum,
                     file_name=file_name[:500],
                 )
-                Measurement.objects.bulk_create(
-                    [
-                        Measurement(
-                            kpi=v.kpi,
-                            batch=batch,
-                            subject=v.subject,
-                            start=v.start,
-                            end=v.end,
-                            value=v.value,
-                            supersedes_id=superseded.get(v.key),
-                        )
-                        for v in valid
-                    ],
-                    batch_size=5000,
-                )
+                _insert_measurements(batch, valid, superseded)
         except IntegrityError:
             # Another batch correcting the same measurements committed first.
             raise IngestRejected(
@@ -267,6 +253,46 @@ def measurements_ingest(
             touched[(v.kpi, v.subject)].add(month_of(v.start))
         monthly_values_refresh_many(touched)
     return IngestResult(batch, created=True, stored=len(valid), superseded=len(superseded))
+
+
+def _insert_measurements(batch: IngestBatch, valid: list[_Valid], superseded: dict) -> None:
+    """Write the batch's rows. On PostgreSQL through COPY: building 10,000 model objects
+    for ``bulk_create`` was the largest single cost of an API request, and nothing needs
+    the new rows' ids. Constraints and foreign keys hold for COPY as for INSERT."""
+    rows = (
+        (v.kpi.pk, batch.pk, v.subject, v.start, v.end, v.value, superseded.get(v.key))
+        for v in valid
+    )
+    if connection.vendor != "postgresql":
+        Measurement.objects.bulk_create(
+            [
+                Measurement(
+                    kpi_id=kpi_id,
+                    batch_id=batch_id,
+                    subject=subject,
+                    start=start,
+                    end=end,
+                    value=value,
+                    supersedes_id=supersedes_id,
+                )
+                for kpi_id, batch_id, subject, start, end, value, supersedes_id in rows
+            ],
+            batch_size=5000,
+        )
+        return
+    meta = Measurement._meta
+    columns = ", ".join(
+        connection.ops.quote_name(meta.get_field(name).column)
+        for name in ("kpi", "batch", "subject", "start", "end", "value", "supersedes")
+    )
+    statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(statement) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _lock_rows(checksum: str) -> None:

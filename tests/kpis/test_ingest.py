@@ -697,3 +697,27 @@ def test_monthly_values_after_ingest_equal_a_rebuild(owner):
 
     assert months == len(stored)
     assert monthly(kpi) == stored
+
+
+def test_on_postgresql_a_second_correction_of_one_measurement_fails_as_an_integrity_error(
+    postgres, gpu, owner
+):
+    """Rows go in by COPY on PostgreSQL; its constraint errors must still reach the service
+    as Django's IntegrityError, which it turns into a clear rejection."""
+    from django.db import IntegrityError, transaction
+
+    from kpis.services.ingest import _insert_measurements, _Valid
+
+    moment = tokyo(2027, 4, 1, 9)
+    record(gpu, [(moment, 50)])
+    record(gpu, [(moment, 60)])
+    corrected = Measurement.objects.get(value=50)
+    batch = IngestBatch.objects.create(
+        source=BatchSource.API, organization=owner, row_count=1, checksum="0" * 64
+    )
+    late = _Valid(1, gpu, "", moment, None, 70.0)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _insert_measurements(batch, [late], {late.key: corrected.pk})
+
+    assert Measurement.objects.filter(value=70).count() == 0
