@@ -57,12 +57,13 @@ elif command -v msgfmt >/dev/null 2>&1; then \
 fi
 endef
 
-.PHONY: help demo test lint lock clean
+.PHONY: help demo test lint lock clean bench
 
 help:
 	@echo "make demo   serve the demo on http://127.0.0.1:$(PORT)/admin/ (SQLite, Celery eager)"
 	@echo "make test   ruff check, then the whole pytest suite (PYTEST_ARGS are passed through)"
 	@echo "make lint   ruff check"
+	@echo "make bench  the KPI benchmark on PostgreSQL (docs/BENCHMARKS.md; BENCH_ARGS=--quick to try it)"
 	@echo "make lock   regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make clean  remove the virtualenv, var/, artifacts/, compiled translations and caches"
 
@@ -93,6 +94,11 @@ test: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+
+# Creates and drops its own database at BENCH_DATABASE_URL (default: jvtracker_bench on the
+# local PostgreSQL); DATABASE_URL is not used.
+bench: $(RUNTIME_STAMP)
+	$(BIN)/python bench/kpis.py $(BENCH_ARGS)
 
 lock: $(VENV)/pyvenv.cfg
 	@[ -x $(BIN)/uv ] || $(BIN)/pip install --quiet --disable-pip-version-check uv
