@@ -140,9 +140,9 @@ def api_error_response(exc: Exception, context: dict) -> Response | None:
     return None
 
 
-def _batch_from_body(data: object) -> tuple[list[MeasurementRow], Organization | None, set[int]]:
-    """The body as rows for the service, the organization it names, and the numbers of
-    the rows given as an instant (``at``), whose time errors are reported under ``at``."""
+def _batch_from_body(data: object) -> tuple[list[MeasurementRow], Organization | None]:
+    """The body as rows for the service and the organization it names. A row given as an
+    instant (``at``) says so, so the service reports its time errors under ``at``."""
     usage = _(
         "The body must be a JSON object with a “measurements” list of objects, "
         'e.g. {"measurements": [{"kpi": …, "at": …, "value": …, "unit": …}]}.'
