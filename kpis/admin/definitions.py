@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -69,6 +71,10 @@ class KPITargetInline(ServiceInline):
     ordering = ("gate__review_date",)
     # The target's own page has its history.
     show_change_link = True
+    # Notes are a line or two; full-size text areas made the page twice the screen's width.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 36})}
+    }
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[KPITarget]:
         return selectors.kpi_targets_visible_to(request.user)
