@@ -241,7 +241,11 @@ class DataContract(models.Model):
         if not self.effective_date <= day <= self.expiry_date:
             return False
         if self.status == ContractStatus.TERMINATED:
-            ended = self.transitions.filter(to_status=ContractStatus.TERMINATED).first()
+            # Iterating .all() uses a prefetched log where a caller loaded one.
+            ended = next(
+                (t for t in self.transitions.all() if t.to_status == ContractStatus.TERMINATED),
+                None,
+            )
             if ended is not None and ended.effective_on <= day:
                 return False
         return True

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from datagov.choices import ContractStatus
@@ -135,6 +137,20 @@ def test_a_terminated_contract_counted_until_its_termination_takes_effect():
 
     assert contracts_in_force_by_industry(TODAY - dt.timedelta(days=1)) == {Industry.STEEL: 1}
     assert contracts_in_force_by_industry(TODAY) == {}
+
+
+def _queries_counting_contracts(terminated: int) -> int:
+    pmo = PMOUserFactory()
+    for _ in range(terminated):
+        contract_terminate(contract=_contract(Industry.STEEL), actor=pmo, reason="違反", on=TODAY)
+    with CaptureQueriesContext(connection) as context:
+        contracts_in_force_by_industry(TODAY - dt.timedelta(days=1))
+    return len(context.captured_queries)
+
+
+def test_counting_contracts_does_not_query_per_terminated_contract():
+    one = _queries_counting_contracts(1)
+    assert _queries_counting_contracts(5) == one
 
 
 # -------------------------------------------------------------- the refresh itself
