@@ -612,6 +612,43 @@ def measure_ingest(args, hours, token: str) -> dict:
 # ------------------------------------------------------------------------------ report
 
 
+def measure_admin_pages(repeat: int) -> dict:
+    """The PMO's KPI pages in the admin on the full table: not a target of the issue, but
+    the measurement history is the one page that could read millions of rows."""
+    from django.test import Client
+
+    from jvtracker.models import User
+    from kpis.models import KPIDefinition
+
+    # The bench PMO is not in the PMO group; a superuser sees the same pages.
+    User.objects.filter(username=PMO_USERNAME).update(is_superuser=True, is_staff=True)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=PMO_USERNAME))
+    kpi = KPIDefinition.objects.filter(code__startswith=KPI_PREFIX).order_by("pk").first()
+    pages = {
+        "measurement history, all KPIs": "/admin/kpis/measurement/",
+        "measurement history, one KPI": f"/admin/kpis/measurement/?kpi={kpi.pk}",
+        "measurement history, one KPI by time": f"/admin/kpis/measurement/?kpi={kpi.pk}&o=3",
+        "ingest batches": "/admin/kpis/ingestbatch/",
+        "KPI board": "/admin/kpis/kpidefinition/board/",
+        "KPI page": f"/admin/kpis/kpidefinition/{kpi.pk}/change/",
+    }
+    results = {}
+    for label, url in pages.items():
+
+        def get(url: str = url) -> None:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+
+        results[label] = {
+            "url": url,
+            **stats_ms(timed(get, repeat, warmup=1)),
+            "queries": query_count(get),
+        }
+    return results
+
+
 def existing_hours() -> list[dt.datetime]:
     """The loaded instants of a kept database (``--reuse``)."""
     from django.db.models import Max, Min
@@ -749,6 +786,13 @@ def report(results: dict) -> str:
             f"{rebuild['per_kpi']['median_ms'] / 1000:.2f} s and {rebuild['queries_per_kpi']} "
             "queries per KPI)",
         ]
+    if "admin_pages" in results:
+        lines += ["", f"{'(d) admin page':<42}{'median':>12}{'p90':>12}{'min':>12}{'queries':>9}"]
+        for label, r in results["admin_pages"].items():
+            lines.append(
+                f"    {label:<38}{r['median_ms']:>9.1f} ms{r['p90_ms']:>9.1f} ms"
+                f"{r['min_ms']:>9.1f} ms{r['queries']:>9}"
+            )
     lines += [
         "",
         f"tracemalloc peaks: (a) {reads['kpi_statuses']['tracemalloc_peak_mib']} MiB, "
@@ -809,6 +853,8 @@ def main() -> None:
             results["ingest"] = measure_ingest(args, hours, token)
         else:
             log(f"(c) skipped: {API_PATH} is not routed.")
+        log("Measuring (d) the admin's KPI pages ...")
+        results["admin_pages"] = measure_admin_pages(repeat=max(5, args.repeat // 6))
         results["maxrss_mib"]["end"] = maxrss_mib()
         results["load_average"]["after"] = load_average()
         results["environment"] = environment()

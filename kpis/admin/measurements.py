@@ -121,7 +121,10 @@ class MeasurementAdmin(AppendOnlyAdmin):
     )
     list_filter = (KPIFilter, SubjectFilter, "batch__source")
     list_select_related = ("kpi", "batch", "superseded_by")
-    ordering = ("-start",)
+    # Newest recorded first: the primary key serves it at any size. A default order by
+    # time, with no KPI and subject chosen, sorted the whole table (2.3 s for 5 million
+    # measurements on PostgreSQL; 0.1 s once a KPI is chosen).
+    ordering = ("-id",)
     sortable_by = ("start",)
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
