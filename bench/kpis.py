@@ -60,7 +60,10 @@ KPI_KINDS = [
     ("count", "sum"),
 ]
 SYMBOL = {"percent": "%", "count": "count"}
-COPY_SQL = 'COPY kpis_measurement (kpi_id, batch_id, subject, start, "end", value) FROM STDIN'
+COPY_SQL = (
+    'COPY kpis_measurement (kpi_id, batch_id, organization_id, subject, start, "end", value) '
+    "FROM STDIN"
+)
 
 
 def log(message: str) -> None:
@@ -302,7 +305,8 @@ def load_measurements(hours: list[dt.datetime], years: int) -> dict:
             )
             values = sample_values(random.Random(index), kpi.unit, len(hours))
             text = "".join(
-                f"{kpi.pk}\t{batches[k // HOURS_PER_YEAR].pk}\t{LOAD_SUBJECT}\t{stamp}\t\\N\t{v}\n"
+                f"{kpi.pk}\t{batches[k // HOURS_PER_YEAR].pk}\t{jv.pk}\t{LOAD_SUBJECT}\t{stamp}"
+                f"\t\\N\t{v}\n"
                 for k, (stamp, v) in enumerate(zip(stamps, values, strict=True))
             )
             with connection.cursor() as cursor, cursor.copy(COPY_SQL) as copy:
@@ -460,11 +464,12 @@ class IngestRun:
             }
         )
 
-    def copy_texts(self, subject: str, batch_ids: list[int]) -> list[str]:
+    def copy_texts(self, subject: str, batch_ids: list[int], organization_id: int) -> list[str]:
         """The same rows in COPY's text format, one text per request's batch."""
         return [
             "".join(
-                f"{kpi.pk}\t{batch_id}\t{subject}\t{at:%Y-%m-%d %H:%M:%S+00}\t\\N\t{value!r}\n"
+                f"{kpi.pk}\t{batch_id}\t{organization_id}\t{subject}\t"
+                f"{at:%Y-%m-%d %H:%M:%S+00}\t\\N\t{value!r}\n"
                 for kpi, at, value in chunk
             )
             for chunk, batch_id in zip(self.chunks, batch_ids, strict=True)
@@ -506,7 +511,7 @@ def copy_rows(run: IngestRun, subject: str) -> float:
             for i, chunk in enumerate(run.chunks)
         )
         elapsed = time.perf_counter() - started
-        texts = run.copy_texts(subject, [b.pk for b in batches])
+        texts = run.copy_texts(subject, [b.pk for b in batches], jv.pk)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             for text in texts:
@@ -628,7 +633,7 @@ def measure_admin_pages(repeat: int) -> dict:
     pages = {
         "measurement history, all KPIs": "/admin/kpis/measurement/",
         "measurement history, one KPI": f"/admin/kpis/measurement/?kpi={kpi.pk}",
-        "measurement history, one KPI by time": f"/admin/kpis/measurement/?kpi={kpi.pk}&o=3",
+        "measurement history, one KPI by time": f"/admin/kpis/measurement/?kpi={kpi.pk}&o=4",
         "ingest batches": "/admin/kpis/ingestbatch/",
         "KPI board": "/admin/kpis/kpidefinition/board/",
         "KPI page": f"/admin/kpis/kpidefinition/{kpi.pk}/change/",

@@ -207,6 +207,12 @@ class Measurement(models.Model):
         on_delete=models.PROTECT,
         related_name="measurements",
     )
+    # Whose measurement this is (its batch's organization, kept here because it is part of
+    # the measurement's identity): another organization's figure for the same KPI, subject
+    # and time is its own measurement, never a correction of this one.
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
     subject = models.CharField(
         _("subject"),
         max_length=64,
@@ -229,7 +235,11 @@ class Measurement(models.Model):
         verbose_name = _("measurement")
         verbose_name_plural = _("measurements")
         ordering = ["kpi", "subject", "start", "id"]
-        indexes = [models.Index(fields=["kpi", "subject", "start"], name="measurement_series")]
+        indexes = [
+            models.Index(
+                fields=["kpi", "organization", "subject", "start"], name="measurement_series"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
@@ -248,6 +258,9 @@ class MonthlyValue(models.Model):
     kpi = models.ForeignKey(
         KPIDefinition, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="months"
     )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="+"
+    )
     subject = models.CharField(_("subject"), max_length=64, blank=True)
     month = models.DateField(_("month"))
     value = models.FloatField(_("value"))
@@ -259,7 +272,8 @@ class MonthlyValue(models.Model):
         ordering = ["kpi", "month", "subject"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kpi", "month", "subject"], name="monthlyvalue_one_per_subject"
+                fields=["kpi", "month", "organization", "subject"],
+                name="monthlyvalue_one_per_subject",
             ),
         ]
 

@@ -59,7 +59,7 @@ def measurements_visible_to(user: User) -> QuerySet[Measurement]:
     if role in ("pmo", "policy"):
         return measurements
     if role == "partner":
-        return measurements.filter(batch__organization_id=user.organization_id)
+        return measurements.filter(organization_id=user.organization_id)
     return measurements.none()
 
 
@@ -160,18 +160,18 @@ def _combined_month_until(
     in one query: a past gate's month as it stood at the review, not as it ended."""
     start, _ = month_bounds(month)
     by_pk = {k.pk: k for k in kpis}
-    samples: dict[tuple[int, str], list[Sample]] = defaultdict(list)
+    samples: dict[tuple[int, int, str], list[Sample]] = defaultdict(list)
     rows = (
         Measurement.objects.filter(
             kpi__in=list(by_pk), start__gte=start, start__lte=at, superseded_by__isnull=True
         )
-        .order_by("kpi_id", "subject", "start", "id")
-        .values_list("kpi_id", "subject", "start", "end", "value")
+        .order_by("kpi_id", "organization_id", "subject", "start", "id")
+        .values_list("kpi_id", "organization_id", "subject", "start", "end", "value")
     )
-    for kpi_id, subject, begins, ends, value in rows:
-        samples[(kpi_id, subject)].append(Sample(begins, ends, value))
+    for kpi_id, organization_id, subject, begins, ends, value in rows:
+        samples[(kpi_id, organization_id, subject)].append(Sample(begins, ends, value))
     by_kpi: dict[int, list[float]] = defaultdict(list)
-    for (kpi_id, _subject), items in samples.items():
+    for (kpi_id, _organization_id, _subject), items in samples.items():
         by_kpi[kpi_id].append(aggregate(items, by_pk[kpi_id].aggregation, until=at))
     return {kpi_id: combine(values, by_pk[kpi_id].combination) for kpi_id, values in by_kpi.items()}
 
@@ -235,12 +235,26 @@ def kpi_monthly_series(
 
 
 def kpi_subject_series(*, kpi: KPIDefinition) -> dict[str, list[tuple[dt.date, float]]]:
-    """Each subject's monthly values, for a KPI's detail page."""
-    series: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
-    rows = MonthlyValue.objects.filter(kpi=kpi).order_by("subject", "month")
-    for subject, month, value in rows.values_list("subject", "month", "value"):
-        series[subject].append((month, value))
-    return dict(series)
+    """Each series' monthly values, for a KPI's detail page, labelled by subject, and by
+    organization too when a subject is reported by more than one."""
+    series: dict[tuple[str, str], list[tuple[dt.date, float]]] = defaultdict(list)
+    rows = MonthlyValue.objects.filter(kpi=kpi).order_by("subject", "organization__code", "month")
+    for subject, organization, month, value in rows.values_list(
+        "subject", "organization__code", "month", "value"
+    ):
+        series[(subject, organization)].append((month, value))
+    shared = {s for s, _o in series if sum(1 for t, _p in series if t == s) > 1}
+    return {
+        (f"{subject} ({organization})" if subject in shared else subject): values
+        for (subject, organization), values in series.items()
+    }
+
+
+def kpi_subjects(*, kpi: KPIDefinition) -> list[str]:
+    """The subjects a KPI has values for, from the monthly values (never by counting
+    measurements)."""
+    subjects = MonthlyValue.objects.filter(kpi=kpi).order_by("subject").values_list("subject")
+    return [subject for (subject,) in subjects.distinct()]
 
 
 def criterion_kpi_met(criterion: GateCriterion, now: dt.datetime | None = None) -> bool | None:

@@ -26,7 +26,8 @@ from import_export.widgets import IntegerWidget
 from jvtracker.admin import ExportResource, ServiceModelAdmin
 from jvtracker.common.fiscal import FiscalYear
 from jvtracker.models import User
-from kpis.selectors import criterion_kpi_met
+from kpis.choices import Status
+from kpis.selectors import kpi_status
 from milestones.models import (
     Deliverable,
     EvidenceFile,
@@ -223,7 +224,12 @@ def kpi_holds_label(criterion: GateCriterion) -> str:
     """Whether a KPI-bound criterion holds today: its KPI green at the criterion's gate."""
     if criterion.pk is None or criterion.kpi_id is None:
         return ""
-    if criterion_kpi_met(criterion):
+    status = kpi_status(kpi=criterion.kpi, gate=criterion.gate).status
+    if status is None:
+        return gettext("Not judged: the KPI has no target at this gate")
+    if status == Status.NO_DATA:
+        return gettext("Does not hold: the KPI has no recent data")
+    if status == Status.GREEN:
         return gettext("Holds: the KPI meets its target")
     return gettext("Does not hold: the KPI misses its target")
 

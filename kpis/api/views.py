@@ -78,6 +78,9 @@ class LimitedJSONParser(JSONParser):
             raise exceptions.ParseError(
                 _("The body is not valid JSON: %(error)s") % {"error": error}
             ) from None
+        except RecursionError:
+            # Thousands of nested brackets exhaust the parser's stack.
+            raise exceptions.ParseError(_("The body's JSON is nested too deeply.")) from None
 
 
 def _error(code: str, message: str, errors: list[dict], status_code: int) -> Response:

@@ -31,6 +31,9 @@ from kpis.periods import Sample, add_months, aggregate, month_bounds, month_of
 from kpis.units import UnitError, to_kpi_unit
 
 SUBJECT_MAX_LENGTH = Measurement._meta.get_field("subject").max_length
+# Nothing the programme measures predates it by decades; earlier times are typing errors
+# (and year 1 cannot even be converted to UTC).
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -217,11 +220,11 @@ def measurements_ingest(
     checksum = hashlib.sha256(canonical.encode()).hexdigest()
 
     with transaction.atomic():
-        _lock_rows(checksum)
+        _lock_series(owner, valid)
         unchanged = _unchanged_batch(checksum)
         if unchanged is not None:
             return IngestResult(unchanged, created=False, stored=0, superseded=0)
-        superseded = _current_with_same_key(valid, actor=actor, numbering=numbering)
+        superseded = _current_with_same_key(valid, owner)
         try:
             with transaction.atomic():
                 batch = IngestBatch.objects.create(
@@ -235,7 +238,8 @@ def measurements_ingest(
                 )
                 _insert_measurements(batch, valid, superseded)
         except IntegrityError:
-            # Another batch correcting the same measurements committed first.
+            # The series locks make this unreachable on PostgreSQL; SQLite serialises
+            # writers. Kept so a concurrent correction could never end as a 500.
             raise IngestRejected(
                 [
                     RowError(
@@ -248,11 +252,15 @@ def measurements_ingest(
                     )
                 ]
             ) from None
-        touched: dict[tuple[KPIDefinition, str], set[dt.date]] = defaultdict(set)
+        touched: dict[tuple[KPIDefinition, int, str], set[dt.date]] = defaultdict(set)
         for v in valid:
-            touched[(v.kpi, v.subject)].add(month_of(v.start))
+            touched[(v.kpi, owner.pk, v.subject)].add(month_of(v.start))
         monthly_values_refresh_many(touched)
     return IngestResult(batch, created=True, stored=len(valid), superseded=len(superseded))
+
+
+# The columns a batch writes, in the order of the rows built for them.
+_ROW_FIELDS = ("kpi", "batch", "organization", "subject", "start", "end", "value", "supersedes")
 
 
 def _insert_measurements(batch: IngestBatch, valid: list[_Valid], superseded: dict) -> None:
@@ -260,30 +268,28 @@ def _insert_measurements(batch: IngestBatch, valid: list[_Valid], superseded: di
     for ``bulk_create`` was the largest single cost of an API request, and nothing needs
     the new rows' ids. Constraints and foreign keys hold for COPY as for INSERT."""
     rows = (
-        (v.kpi.pk, batch.pk, v.subject, v.start, v.end, v.value, superseded.get(v.key))
+        (
+            v.kpi.pk,
+            batch.pk,
+            batch.organization_id,
+            v.subject,
+            v.start,
+            v.end,
+            v.value,
+            superseded.get(v.key),
+        )
         for v in valid
     )
+    meta = Measurement._meta
+    attnames = [meta.get_field(name).attname for name in _ROW_FIELDS]
     if connection.vendor != "postgresql":
         Measurement.objects.bulk_create(
-            [
-                Measurement(
-                    kpi_id=kpi_id,
-                    batch_id=batch_id,
-                    subject=subject,
-                    start=start,
-                    end=end,
-                    value=value,
-                    supersedes_id=supersedes_id,
-                )
-                for kpi_id, batch_id, subject, start, end, value, supersedes_id in rows
-            ],
+            [Measurement(**dict(zip(attnames, row, strict=True))) for row in rows],
             batch_size=5000,
         )
         return
-    meta = Measurement._meta
     columns = ", ".join(
-        connection.ops.quote_name(meta.get_field(name).column)
-        for name in ("kpi", "batch", "subject", "start", "end", "value", "supersedes")
+        connection.ops.quote_name(meta.get_field(name).column) for name in _ROW_FIELDS
     )
     statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
     with (
@@ -295,13 +301,33 @@ def _insert_measurements(batch: IngestBatch, valid: list[_Valid], superseded: di
             copy.write_row(row)
 
 
-def _lock_rows(checksum: str) -> None:
-    """Make a concurrent batch with the same rows wait for this one, so the duplicate check
-    sees it. SQLite already serialises writers."""
-    if connection.vendor == "postgresql":
-        key = int.from_bytes(bytes.fromhex(checksum[:16]), "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+def _lock_series(owner: Organization, valid: list[_Valid]) -> None:
+    """Serialise concurrent batches writing the same series (KPI, organization, subject)
+    from the search for corrections to the refreshed monthly values, so two batches can
+    neither both take one key as new nor overwrite each other's monthly value. Identical
+    batches share their series, so the later one then finds the earlier as a duplicate.
+    Locks are taken in key order in one statement (no deadlock). SQLite serialises writers.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        {
+            int.from_bytes(
+                hashlib.blake2b(
+                    f"{v.kpi.pk}\t{owner.pk}\t{v.subject}".encode(), digest_size=8
+                ).digest(),
+                "big",
+                signed=True,
+            )
+            for v in valid
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) "
+            "FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys",
+            [keys],
+        )
 
 
 def _unchanged_batch(checksum: str) -> IngestBatch | None:
@@ -317,7 +343,9 @@ def _unchanged_batch(checksum: str) -> IngestBatch | None:
 def _validated(
     rows: Sequence[MeasurementRow], *, actor: User | None, now: dt.datetime, numbering: str
 ) -> list[_Valid]:
-    codes = {r.kpi for r in rows if isinstance(r.kpi, str)}
+    # A code with control characters is unknown without asking the database, which would
+    # refuse a NUL outright.
+    codes = {r.kpi for r in rows if isinstance(r.kpi, str) and r.kpi.isprintable()}
     kpis = {k.code: k for k in KPIDefinition.objects.filter(code__in=codes)}
     latest = now + dt.timedelta(seconds=settings.KPI_FUTURE_TOLERANCE_SECONDS)
     errors: list[RowError] = []
@@ -346,6 +374,8 @@ def _validated(
                 _("The subject may have at most %(count)d characters.")
                 % {"count": SUBJECT_MAX_LENGTH},
             )
+        elif not subject.isprintable():
+            fail("subject", _("The subject may not contain control characters."))
         subject = subject.strip() if isinstance(subject, str) else ""
         start = _moment(row.start, row.start_field, fail, required=True, latest=latest)
         end = _moment(row.end, "end", fail, required=False, latest=latest)
@@ -400,101 +430,99 @@ def _moment(raw, field: str, fail, *, required: bool, latest: dt.datetime) -> dt
             _("“%(value)s” has no time zone; add one, e.g. +09:00 or Z.") % {"value": raw},
         )
         return None
+    try:
+        # Stored in UTC: PostgreSQL refuses offsets beyond ±15:59, which Python accepts.
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or moment < EARLIEST:
+        fail(
+            field,
+            _("%(value)s is before %(earliest)s, earlier than any KPI of the programme.")
+            % {"value": raw, "earliest": EARLIEST.year},
+        )
+        return None
     if moment > latest:
         fail(field, _("%(value)s is in the future.") % {"value": raw})
         return None
     return moment
 
 
-def _current_with_same_key(
-    valid: list[_Valid], *, actor: User | None, numbering: str
-) -> dict[tuple, int]:
-    """Ids of the current measurements the batch corrects, by the correcting row's key.
+def _current_with_same_key(valid: list[_Valid], owner: Organization) -> dict[tuple, int]:
+    """Ids of the owner's current measurements the batch corrects, by the row's key.
 
-    The PMO (and the tracker) may correct anyone's measurement; a partner only their own
-    organization's, so a row that would correct another organization's is refused.
+    Only the same organization's measurement is corrected: the PMO corrects a partner's
+    figure by sending it as that organization's (naming it in the batch).
     """
     ranges: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
     for v in valid:
         ranges[(v.kpi.pk, v.subject)].append(v.start)
-    found: dict[tuple, tuple[int, int]] = {}
+    found: dict[tuple, int] = {}
     conditions = [
         Q(kpi_id=kpi_id, subject=subject, start__gte=min(starts), start__lte=max(starts))
         for (kpi_id, subject), starts in ranges.items()
     ]
     for chunk in _chunks(conditions):
         current = Measurement.objects.filter(
-            reduce(or_, chunk), superseded_by__isnull=True
-        ).values_list("id", "kpi_id", "subject", "start", "end", "batch__organization_id")
-        for pk, kpi_id, subject, start, end, organization_id in current:
-            found[(kpi_id, subject, start, end)] = (pk, organization_id)
-    partner_organization = actor.organization_id if actor is not None and actor.is_partner else None
-    errors = []
-    superseded = {}
-    for v in valid:
-        if v.key not in found:
-            continue
-        pk, organization_id = found[v.key]
-        if partner_organization is not None and organization_id != partner_organization:
-            errors.append(
-                RowError(
-                    v.number,
-                    "subject",
-                    _("Another organization has already recorded this KPI, subject and time."),
-                )
-            )
-        superseded[v.key] = pk
-    if errors:
-        raise IngestRejected(errors, numbering=numbering)
-    return superseded
+            reduce(or_, chunk), organization=owner, superseded_by__isnull=True
+        ).values_list("id", "kpi_id", "subject", "start", "end")
+        for pk, kpi_id, subject, start, end in current:
+            found[(kpi_id, subject, start, end)] = pk
+    return {v.key: found[v.key] for v in valid if v.key in found}
 
 
-def monthly_values_refresh(*, kpi: KPIDefinition, subject: str, months: set[dt.date]) -> None:
-    """Recompute a subject's monthly values of a KPI from its current measurements."""
-    monthly_values_refresh_many({(kpi, subject): months})
+def monthly_values_refresh(
+    *, kpi: KPIDefinition, organization_id: int, subject: str, months: set[dt.date]
+) -> None:
+    """Recompute one series' monthly values of a KPI from its current measurements."""
+    monthly_values_refresh_many({(kpi, organization_id, subject): months})
 
 
-def monthly_values_refresh_many(touched: dict[tuple[KPIDefinition, str], set[dt.date]]) -> None:
-    """Recompute the monthly values of every (KPI, subject) for the months given.
-
-    One read of the current measurements and one upsert for the lot, whatever the number
-    of KPIs and subjects a batch touched (chunked to keep each statement a sane size).
-    """
-    kpis = {kpi.pk: kpi for kpi, _subject in touched}
+def monthly_values_refresh_many(
+    touched: dict[tuple[KPIDefinition, int, str], set[dt.date]],
+) -> None:
+    """Recompute the monthly values of every (KPI, organization, subject) for the months
+    given: one read of the current measurements and one upsert for the lot, whatever the
+    number of series a batch touched (chunked to keep each statement a sane size)."""
+    kpis = {kpi.pk: kpi for kpi, _organization, _subject in touched}
     conditions = []
-    for (kpi, subject), months in touched.items():
+    for (kpi, organization_id, subject), months in touched.items():
         for first, last in _runs(sorted(months)):
             conditions.append(
                 Q(
                     kpi_id=kpi.pk,
+                    organization_id=organization_id,
                     subject=subject,
                     start__gte=month_bounds(first)[0],
                     start__lt=month_bounds(last)[1],
                 )
             )
-    samples: dict[tuple[int, str, dt.date], list[Sample]] = defaultdict(list)
+    samples: dict[tuple[int, int, str, dt.date], list[Sample]] = defaultdict(list)
     for chunk in _chunks(conditions):
         current = (
             Measurement.objects.filter(reduce(or_, chunk), superseded_by__isnull=True)
-            .order_by("kpi_id", "subject", "start", "id")
-            .values_list("kpi_id", "subject", "start", "end", "value")
+            .order_by("kpi_id", "organization_id", "subject", "start", "id")
+            .values_list("kpi_id", "organization_id", "subject", "start", "end", "value")
         )
-        for kpi_id, subject, start, end, value in current:
-            samples[(kpi_id, subject, month_of(start))].append(Sample(start, end, value))
+        for kpi_id, organization_id, subject, start, end, value in current:
+            samples[(kpi_id, organization_id, subject, month_of(start))].append(
+                Sample(start, end, value)
+            )
     MonthlyValue.objects.bulk_create(
         [
             MonthlyValue(
                 kpi_id=kpi_id,
+                organization_id=organization_id,
                 subject=subject,
                 month=month,
                 value=aggregate(items, kpis[kpi_id].aggregation, until=month_bounds(month)[1]),
                 samples=len(items),
             )
-            for (kpi_id, subject, month), items in samples.items()
+            for (kpi_id, organization_id, subject, month), items in samples.items()
         ],
         batch_size=1000,
         update_conflicts=True,
-        unique_fields=["kpi", "month", "subject"],
+        unique_fields=["kpi", "month", "organization", "subject"],
         update_fields=["value", "samples"],
     )
 
@@ -521,7 +549,7 @@ def monthly_values_rebuild(*, kpi: KPIDefinition) -> int:
         spans = (
             Measurement.objects.filter(kpi=kpi)
             .order_by()  # the default ordering would make every row its own group
-            .values("subject")
+            .values("organization_id", "subject")
             .annotate(first=Min("start"), last=Max("start"))
         )
         for span in spans:
@@ -530,5 +558,10 @@ def monthly_values_rebuild(*, kpi: KPIDefinition) -> int:
             while month <= month_of(span["last"]):
                 months.add(month)
                 month = add_months(month, 1)
-            monthly_values_refresh(kpi=kpi, subject=span["subject"], months=months)
+            monthly_values_refresh(
+                kpi=kpi,
+                organization_id=span["organization_id"],
+                subject=span["subject"],
+                months=months,
+            )
         return MonthlyValue.objects.filter(kpi=kpi).count()

@@ -260,6 +260,9 @@ BAD_ROWS = {
     "misspelt field": (gpu_row(valeu=3), "valeu", "Unknown field"),
     "not an object": (["gpu_utilization", AT, 71.5, "%"], "measurements", "JSON object"),
     "same time as row 1": (gpu_row(value=50), "at", "row 1"),
+    "year 1": (gpu_row(at="0001-01-01T05:00:00+09:00"), "at", "before 2000"),
+    "control character in the subject": (gpu_row(subject="a\u0000b"), "subject", "control"),
+    "control character in the KPI code": (gpu_row(kpi="gpu\u0000"), "kpi", "Unknown KPI"),
 }
 
 
@@ -284,6 +287,22 @@ def test_a_json_number_too_large_for_a_float_is_refused_as_not_finite(pmo, gpu):
 
     body = assert_error_shape(response, 400, "invalid")
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(1, "value")]
+    assert_nothing_stored()
+
+
+def test_an_offset_postgresql_cannot_store_is_taken_as_the_instant_it_names(pmo, gpu):
+    response = post(client_for(pmo), {"measurements": [gpu_row(at="2026-04-01T20:00:00+20:00")]})
+
+    assert response.status_code == 201, response.content
+    [stored] = Measurement.objects.all()
+    assert stored.start == dt.datetime(2026, 4, 1, 0, 0, tzinfo=dt.UTC)
+
+
+def test_json_nested_too_deeply_is_a_parse_error_not_a_crash(pmo, gpu):
+    response = client_for(pmo).post(URL, "[" * 100_000, content_type="application/json")
+
+    body = assert_error_shape(response, 400, "parse_error")
+    assert "nested too deeply" in body["message"]
     assert_nothing_stored()
 
 

@@ -3,6 +3,7 @@ corrections superseding (never updating) what they correct, and who may record w
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -411,8 +412,10 @@ def test_the_same_rows_for_another_organization_are_not_a_resent_batch(pmo, gpu,
 
     assert other.created is True
     assert other.batch.checksum != first.batch.checksum
-    # Same KPI, subject and times: the PMO's second batch corrects the first.
-    assert other.superseded == 2
+    # Same KPI, subject and times, but another organization's figures: its own, and the
+    # first organization's stay current.
+    assert other.superseded == 0
+    assert Measurement.objects.filter(superseded_by__isnull=True).count() == 4
 
 
 # -------------------------------------------------------------------- corrections
@@ -572,21 +575,44 @@ def test_a_partners_batch_is_their_organizations(owner, partner, gpu):
     assert ingest(_hourly(gpu, 1, first=5, subject="b"), actor=partner, organization=owner).created
 
 
-def test_a_partner_corrects_their_own_organizations_measurements_only(owner, partner, gpu):
+def test_another_organizations_figure_for_the_same_time_is_its_own_not_a_correction(
+    owner, partner, gpu
+):
     moment = tokyo(2027, 4, 10)
     record(gpu, [(moment, 50)], subject="shared", actor=partner)
     assert record(gpu, [(moment, 55)], subject="shared", actor=partner).superseded == 1
 
     rival = PartnerUserFactory(organization=OrganizationFactory())
-    rows = [
-        row(1, kpi=gpu, value=1, start=tokyo(2027, 4, 11).isoformat(), subject="shared"),
-        row(2, kpi=gpu, value=60, start=moment.isoformat(), subject="shared"),
-    ]
-    rejected = _rejected(rows, actor=rival)
+    theirs = record(gpu, [(moment, 60)], subject="shared", actor=rival)
 
-    assert [(e.number, e.field) for e in rejected.errors] == [(2, "subject")]
-    assert Measurement.objects.count() == 2
-    assert monthly(gpu) == {("shared", APRIL): 55.0}
+    # Nothing tells the rival that the partner has a figure there, and nothing of the
+    # partner's changes: the month holds both organizations' series.
+    assert (theirs.created, theirs.superseded) == (True, 0)
+    current = Measurement.objects.filter(superseded_by__isnull=True)
+    assert sorted(current.values_list("organization_id", "value")) == sorted(
+        [(partner.organization_id, 55.0), (rival.organization_id, 60.0)]
+    )
+    assert sorted(
+        MonthlyValue.objects.filter(kpi=gpu).values_list("organization_id", "value")
+    ) == sorted([(partner.organization_id, 55.0), (rival.organization_id, 60.0)])
+
+
+def test_the_pmo_corrects_a_partners_figure_by_sending_it_as_that_organizations(pmo, partner, gpu):
+    moment = tokyo(2027, 4, 10)
+    record(gpu, [(moment, 50)], subject="plant", actor=partner)
+
+    corrected = ingest(
+        [row(kpi=gpu, value=52, start=moment, subject="plant")],
+        actor=pmo,
+        organization=partner.organization,
+    )
+
+    assert corrected.superseded == 1
+    [current] = Measurement.objects.filter(superseded_by__isnull=True)
+    assert (current.value, current.organization_id) == (52.0, partner.organization_id)
+    assert current.batch.submitted_by == pmo
+    # The partner still sees, and may correct again, their own figure.
+    assert record(gpu, [(moment, 51)], subject="plant", actor=partner).superseded == 1
 
 
 def test_a_partner_naming_another_organization_is_refused(partner, gpu):
@@ -721,3 +747,56 @@ def test_on_postgresql_a_second_correction_of_one_measurement_fails_as_an_integr
         _insert_measurements(batch, [late], {late.key: corrected.pk})
 
     assert Measurement.objects.filter(value=70).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_concurrent_batches_of_one_series_take_turns(postgres, monkeypatch):
+    """Two batches for the same new key at once: the second must see the first's row and
+    correct it, never store a second current measurement or overwrite its monthly value.
+
+    Each batch waits (up to 2 s) after looking for corrections, for the other to get as
+    far; with the series lock the other cannot, so they take turns."""
+    import threading
+
+    from django.db import connection as main_connection
+
+    from kpis.services import ingest as ingest_module
+
+    owner = OrganizationFactory(code="sakura")
+    kpi = KPIDefinitionFactory(code="gpu_utilization", source=KPISource.PUSHED, owner=owner)
+    barrier = threading.Barrier(2, timeout=2)
+    lookup = ingest_module._current_with_same_key
+
+    def slow_lookup(*args, **kwargs):
+        found = lookup(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return found
+
+    monkeypatch.setattr(ingest_module, "_current_with_same_key", slow_lookup)
+    moment = tokyo(2027, 4, 10, 9)
+    errors = []
+
+    def send(value: float) -> None:
+        from django.db import connection
+
+        try:
+            record(kpi, [(moment, value)], subject="cluster-a")
+        except Exception as error:  # reported below, not swallowed
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(value,)) for value in (10.0, 20.0)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    main_connection.close()
+    current = Measurement.objects.filter(superseded_by__isnull=True)
+    assert current.count() == 1
+    assert Measurement.objects.count() == 2
+    [month] = MonthlyValue.objects.filter(kpi=kpi)
+    assert (month.value, month.samples) == (current.get().value, 1)

@@ -419,7 +419,8 @@ class TestSeedDemo:
             month_of(seed_hour()),
             sum(contracts_in_force_by_industry(today).values()),
         )
-        assert len(series) > 1 and series[0][1] < series[-1][1]
+        # A history, not one value repeated: contracts started and ended over the year.
+        assert len({value for _, value in series}) > 1
         assert kpi_monthly_series(kpi=KPIDefinition.objects.get(code="safety_pipeline"))[-1][1] == 0
         assert (
             kpi_monthly_series(kpi=KPIDefinition.objects.get(code="serious_incidents"))[-1][1] == 1
@@ -457,10 +458,15 @@ class TestSeedDemo:
 
     # ------------------------------------------------------------------------------ board
 
-    def test_the_fy2027_board_shows_a_status_for_each_kpi_it_judges(self):
-        statuses = [s for s in kpi_statuses(gate=gate(FY2027)) if s.target is not None]
+    def test_the_next_main_gates_board_shows_a_status_for_each_kpi_it_judges(self):
+        # The history is the year before the seed; the gates' dates are fixed. So the board
+        # worth checking is that of the next main gate, which is judged on today's figures
+        # (the last one once all are past).
+        today = timezone.localdate()
+        key = next((k for k in JUDGED_AT if gate(k).review_date >= today), FINAL)
+        statuses = [s for s in kpi_statuses(gate=gate(key)) if s.target is not None]
 
-        assert {s.kpi.code for s in statuses} == JUDGED_AT[FY2027]
+        assert {s.kpi.code for s in statuses} == JUDGED_AT[key]
         assert Status.NO_DATA not in {s.status for s in statuses}
         for status in statuses:
             assert sum(value is not None for _, value in status.trend) >= 2, status.kpi.code
