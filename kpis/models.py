@@ -169,8 +169,11 @@ class IngestBatch(models.Model):
         help_text=_("Whose measurements these are."),
     )
     received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
-    row_count = models.PositiveIntegerField(_("rows"))
+    row_count = models.PositiveIntegerField(_("rows stored"))
     superseded_count = models.PositiveIntegerField(_("corrections"), default=0)
+    # Rows that repeated the current value of their measurement (a system re-sending the
+    # last day every hour, say): received and checked, not stored again.
+    unchanged_count = models.PositiveIntegerField(_("unchanged rows"), default=0)
     checksum = models.CharField(
         _("checksum (SHA-256)"),
         max_length=64,

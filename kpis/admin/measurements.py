@@ -290,6 +290,17 @@ class MeasurementAdmin(AppendOnlyAdmin):
                 % {"count": f"{result.superseded:,}"},
                 messages.INFO,
             )
+        if result.unchanged:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s row repeated a current value and was not stored again.",
+                    "%(count)s rows repeated current values and were not stored again.",
+                    result.unchanged,
+                )
+                % {"count": f"{result.unchanged:,}"},
+                messages.INFO,
+            )
 
 
 def _may_import(request: HttpRequest) -> bool:
@@ -320,6 +331,7 @@ class IngestBatchAdmin(AppendOnlyAdmin):
         "submitted_by",
         "row_count",
         "superseded_count",
+        "unchanged_count",
         "short_checksum",
         "file_name",
         "measurements_link",
@@ -337,6 +349,7 @@ class IngestBatchAdmin(AppendOnlyAdmin):
         "submitted_by",
         "row_count",
         "superseded_count",
+        "unchanged_count",
         "checksum",
         "file_name",
         "measurements_link",

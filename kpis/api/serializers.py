@@ -70,8 +70,14 @@ class IngestResultSerializer(serializers.Serializer):
         help_text=_("Measurements stored by this request; 0 for a batch sent before.")
     )
     superseded = serializers.IntegerField(help_text=_("Earlier measurements this batch corrected."))
+    unchanged = serializers.IntegerField(
+        help_text=_("Rows that repeated a current measurement's value, not stored again.")
+    )
     duplicate = serializers.BooleanField(
-        help_text=_("True when the same rows were stored before: the earlier batch is named.")
+        help_text=_(
+            "True when nothing was new: every row was stored before. The batch that "
+            "brought them is named."
+        )
     )
     checksum = serializers.CharField(help_text=_("SHA-256 of the batch's normalised rows."))
 

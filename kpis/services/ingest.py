@@ -121,6 +121,7 @@ class IngestResult:
     created: bool
     stored: int
     superseded: int
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,10 +191,11 @@ def measurements_ingest(
 ) -> IngestResult:
     """Validate and store a batch of measurements, all or nothing.
 
-    A row with the same KPI, subject and time as a current measurement supersedes it.
-    A batch whose normalised rows were stored before for the same organization (same
-    checksum) and not corrected since is not stored again: the earlier batch is returned
-    with ``created`` False. Raises :class:`IngestRejected`.
+    A row with the same KPI, subject and time as one of the organization's current
+    measurements supersedes it, unless it repeats its value: such a row is counted as
+    unchanged and not stored again. A batch with nothing new (its rows were all stored
+    before, and not corrected since) stores nothing: the earlier batch is returned with
+    ``created`` False. Raises :class:`IngestRejected`.
     """
     if source not in BatchSource.values:
         raise ValueError(f"unknown source {source!r}")
@@ -224,19 +226,39 @@ def measurements_ingest(
         unchanged = _unchanged_batch(checksum)
         if unchanged is not None:
             return IngestResult(unchanged, created=False, stored=0, superseded=0)
-        superseded = _current_with_same_key(valid, owner)
+        current = _current_with_same_key(valid, owner)
+        repeated = {v.key for v in valid if v.key in current and current[v.key][1] == v.value}
+        fresh = [v for v in valid if v.key not in repeated]
+        if not fresh:
+            # Every row repeats what is current: nothing to store. The answer names the
+            # latest batch that brought those values.
+            latest = (
+                Measurement.objects.filter(pk__in=[current[key][0] for key in repeated])
+                .order_by("-batch_id")
+                .values_list("batch_id", flat=True)
+                .first()
+            )
+            return IngestResult(
+                IngestBatch.objects.get(pk=latest),
+                created=False,
+                stored=0,
+                superseded=0,
+                unchanged=len(valid),
+            )
+        superseded = {key: pk for key, (pk, _value) in current.items() if key not in repeated}
         try:
             with transaction.atomic():
                 batch = IngestBatch.objects.create(
                     source=source,
                     submitted_by=actor,
                     organization=owner,
-                    row_count=len(valid),
+                    row_count=len(fresh),
                     superseded_count=len(superseded),
+                    unchanged_count=len(repeated),
                     checksum=checksum,
                     file_name=file_name[:500],
                 )
-                _insert_measurements(batch, valid, superseded)
+                _insert_measurements(batch, fresh, superseded)
         except IntegrityError:
             # The series locks make this unreachable on PostgreSQL; SQLite serialises
             # writers. Kept so a concurrent correction could never end as a 500.
@@ -253,10 +275,16 @@ def measurements_ingest(
                 ]
             ) from None
         touched: dict[tuple[KPIDefinition, int, str], set[dt.date]] = defaultdict(set)
-        for v in valid:
+        for v in fresh:
             touched[(v.kpi, owner.pk, v.subject)].add(month_of(v.start))
         monthly_values_refresh_many(touched)
-    return IngestResult(batch, created=True, stored=len(valid), superseded=len(superseded))
+    return IngestResult(
+        batch,
+        created=True,
+        stored=len(fresh),
+        superseded=len(superseded),
+        unchanged=len(repeated),
+    )
 
 
 # The columns a batch writes, in the order of the rows built for them.
@@ -448,8 +476,10 @@ def _moment(raw, field: str, fail, *, required: bool, latest: dt.datetime) -> dt
     return moment
 
 
-def _current_with_same_key(valid: list[_Valid], owner: Organization) -> dict[tuple, int]:
-    """Ids of the owner's current measurements the batch corrects, by the row's key.
+def _current_with_same_key(
+    valid: list[_Valid], owner: Organization
+) -> dict[tuple, tuple[int, float]]:
+    """Id and value of the owner's current measurement for each row's key, if any.
 
     Only the same organization's measurement is corrected: the PMO corrects a partner's
     figure by sending it as that organization's (naming it in the batch).
@@ -457,7 +487,7 @@ def _current_with_same_key(valid: list[_Valid], owner: Organization) -> dict[tup
     ranges: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
     for v in valid:
         ranges[(v.kpi.pk, v.subject)].append(v.start)
-    found: dict[tuple, int] = {}
+    found: dict[tuple, tuple[int, float]] = {}
     conditions = [
         Q(kpi_id=kpi_id, subject=subject, start__gte=min(starts), start__lte=max(starts))
         for (kpi_id, subject), starts in ranges.items()
@@ -465,9 +495,9 @@ def _current_with_same_key(valid: list[_Valid], owner: Organization) -> dict[tup
     for chunk in _chunks(conditions):
         current = Measurement.objects.filter(
             reduce(or_, chunk), organization=owner, superseded_by__isnull=True
-        ).values_list("id", "kpi_id", "subject", "start", "end")
-        for pk, kpi_id, subject, start, end in current:
-            found[(kpi_id, subject, start, end)] = pk
+        ).values_list("id", "kpi_id", "subject", "start", "end", "value")
+        for pk, kpi_id, subject, start, end, value in current:
+            found[(kpi_id, subject, start, end)] = (pk, value)
     return {v.key: found[v.key] for v in valid if v.key in found}
 
 

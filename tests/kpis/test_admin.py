@@ -814,9 +814,10 @@ def test_a_corrected_file_reports_its_corrections(client, pmo, utilization):
     )
 
     batch = IngestBatch.objects.first()
-    assert batch.superseded_count == 2
-    assert f"Imported 2 measurements as batch #{batch.pk}." in _messages(response)
-    assert "2 of them correct earlier measurements." in _messages(response)
+    assert (batch.row_count, batch.superseded_count, batch.unchanged_count) == (1, 1, 1)
+    assert f"Imported 1 measurement as batch #{batch.pk}." in _messages(response)
+    assert "1 of them corrects an earlier measurement." in _messages(response)
+    assert "1 row repeated a current value and was not stored again." in _messages(response)
 
 
 def test_policy_staff_cannot_reach_the_import_page(client, policy, utilization):

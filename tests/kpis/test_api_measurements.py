@@ -134,6 +134,7 @@ def test_pmo_stores_a_batch_and_the_batch_records_who_how_and_how_many(pmo, gpu,
         "batch": batch.pk,
         "stored": 2,
         "superseded": 0,
+        "unchanged": 0,
         "duplicate": False,
         "checksum": batch.checksum,
     }
@@ -177,6 +178,7 @@ def test_the_same_rows_sent_again_answer_200_with_the_earlier_batch(pmo, gpu, co
         "batch": first["batch"],
         "stored": 0,
         "superseded": 0,
+        "unchanged": 0,
         "duplicate": True,
         "checksum": first["checksum"],
     }
@@ -504,6 +506,7 @@ def test_the_schema_documents_the_request_and_every_answer():
         "batch",
         "stored",
         "superseded",
+        "unchanged",
         "duplicate",
         "checksum",
     }

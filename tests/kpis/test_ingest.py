@@ -473,6 +473,31 @@ def test_correcting_back_to_the_original_value_is_stored_not_taken_for_a_resend(
     assert Measurement.objects.count() == 3
 
 
+def _day_of_readings(first_hour: int, hours: int = 24) -> list[tuple[dt.datetime, float]]:
+    """Hourly readings whose value depends on the hour only, as a re-sending system has."""
+    start = tokyo(2027, 4, 1)
+    return [
+        (start + dt.timedelta(hours=h), 50 + h % 10) for h in range(first_hour, first_hour + hours)
+    ]
+
+
+def test_rows_repeating_current_values_are_counted_not_stored_again(gpu):
+    """A system re-sending the last day every hour: the overlap is not stored twice."""
+    first = record(gpu, _day_of_readings(0))
+
+    moved = record(gpu, _day_of_readings(1))  # 23 hours repeated, 1 new
+
+    assert (moved.created, moved.stored, moved.superseded, moved.unchanged) == (True, 1, 0, 23)
+    assert (moved.batch.row_count, moved.batch.unchanged_count) == (1, 23)
+    assert Measurement.objects.count() == 25
+    assert not Measurement.objects.filter(supersedes__isnull=False).exists()
+    # Nothing new at all: no batch, and the answer names a batch that brought the values.
+    again = record(gpu, _day_of_readings(2, hours=10))
+    assert (again.created, again.stored, again.unchanged) == (False, 0, 10)
+    assert again.batch in (first.batch, moved.batch)
+    assert IngestBatch.objects.count() == 2
+
+
 def test_only_the_same_kpi_subject_start_and_end_is_a_correction(gpu, owner):
     other = KPIDefinitionFactory(owner=owner)
     moment = tokyo(2027, 4, 10)
@@ -713,10 +738,12 @@ def test_monthly_values_after_ingest_equal_a_rebuild(owner):
             (tokyo(2027, 2, 20) + dt.timedelta(hours=step * i), (i * 13) % 100) for i in range(400)
         ]
         record(kpi, readings[:250], subject=subject)
-        record(kpi, readings[200:], subject=subject)  # overlaps: 50 corrections
+        overlapping = record(kpi, readings[200:], subject=subject)
+        assert overlapping.unchanged == 50  # the overlap repeats what is stored
         record(kpi, [(readings[10][0], 99.0)], subject=subject)
+        record(kpi, [(readings[220][0], 1.0)], subject=subject)
     stored = monthly(kpi)
-    assert Measurement.objects.filter(supersedes__isnull=False).count() == 2 * (50 + 1)
+    assert Measurement.objects.filter(supersedes__isnull=False).count() == 2 * 2
     assert len(stored) > 4
 
     months = monthly_values_rebuild(kpi=kpi)
