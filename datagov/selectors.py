@@ -30,24 +30,13 @@ from datagov.models import (
     TrainingRun,
 )
 from jvtracker.models import User
+from jvtracker.roles import reading_role
 
 EXPIRY_WARNING_DAYS = 90
 
 
-def _role(user: User) -> str | None:
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_pmo:
-        return "pmo"
-    if user.is_policy_staff:
-        return "policy"
-    if user.is_partner and user.organization_id is not None:
-        return "partner"
-    return None
-
-
 def datasets_visible_to(user: User) -> QuerySet[DataAsset]:
-    role = _role(user)
+    role = reading_role(user)
     datasets = DataAsset.objects.select_related("provider", "derived_from")
     if role == "pmo":
         return datasets
@@ -60,12 +49,12 @@ def datasets_visible_to(user: User) -> QuerySet[DataAsset]:
 
 def dataset_details_hidden_from(user: User, dataset: DataAsset) -> bool:
     """Whether ``user`` sees ``dataset`` without its description and storage details."""
-    return dataset.tier == DataTier.SECRET and _role(user) == "policy"
+    return dataset.tier == DataTier.SECRET and reading_role(user) == "policy"
 
 
 def templates_visible_to(user: User) -> QuerySet[ContractTemplate]:
     """Published (and withdrawn) versions for everyone signed in; drafts for the PMO only."""
-    role = _role(user)
+    role = reading_role(user)
     templates = ContractTemplate.objects.all()
     if role == "pmo":
         return templates
@@ -80,7 +69,7 @@ def templates_current() -> QuerySet[ContractTemplate]:
 
 
 def contracts_visible_to(user: User) -> QuerySet[DataContract]:
-    role = _role(user)
+    role = reading_role(user)
     contracts = DataContract.objects.select_related("provider", "template")
     if role in ("pmo", "policy"):
         return contracts
@@ -119,13 +108,13 @@ def contracts_awaiting_decision() -> QuerySet[DataContract]:
 
 
 def artifacts_visible_to(user: User) -> QuerySet[ModelArtifact]:
-    if _role(user) in ("pmo", "policy"):
+    if reading_role(user) in ("pmo", "policy"):
         return ModelArtifact.objects.select_related("responsible")
     return ModelArtifact.objects.none()
 
 
 def training_runs_visible_to(user: User) -> QuerySet[TrainingRun]:
-    if _role(user) in ("pmo", "policy"):
+    if reading_role(user) in ("pmo", "policy"):
         return TrainingRun.objects.select_related("target", "responsible")
     return TrainingRun.objects.none()
 

@@ -100,3 +100,18 @@ def sync_role_groups(apps=global_apps, schema_editor=None) -> None:
 
 def noop(apps, schema_editor) -> None:
     """Reverse of sync_role_groups: groups are left in place."""
+
+
+def reading_role(user) -> Role | None:
+    """The role whose view of the data ``user`` gets, or None for nothing at all: the
+    anonymous, the inactive and a partner without an organization see nothing. The
+    selectors of every app narrow their querysets by it."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_pmo:
+        return Role.PMO
+    if user.is_policy_staff:
+        return Role.POLICY
+    if user.is_partner and user.organization_id is not None:
+        return Role.PARTNER
+    return None

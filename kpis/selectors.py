@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from jvtracker.models import User
+from jvtracker.roles import reading_role
 from kpis.choices import Status
 from kpis.models import (
     Incident,
@@ -31,31 +32,19 @@ from milestones.models import GateCriterion, StageGate
 TREND_MONTHS = 12
 
 
-def _role(user: User) -> str | None:
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_pmo:
-        return "pmo"
-    if user.is_policy_staff:
-        return "policy"
-    if user.is_partner and user.organization_id is not None:
-        return "partner"
-    return None
-
-
 def kpis_visible_to(user: User) -> QuerySet[KPIDefinition]:
     kpis = KPIDefinition.objects.select_related("owner")
-    return kpis if _role(user) else kpis.none()
+    return kpis if reading_role(user) else kpis.none()
 
 
 def kpi_targets_visible_to(user: User) -> QuerySet[KPITarget]:
     targets = KPITarget.objects.select_related("kpi", "gate")
-    return targets if _role(user) else targets.none()
+    return targets if reading_role(user) else targets.none()
 
 
 def measurements_visible_to(user: User) -> QuerySet[Measurement]:
     measurements = Measurement.objects.select_related("kpi", "batch")
-    role = _role(user)
+    role = reading_role(user)
     if role in ("pmo", "policy"):
         return measurements
     if role == "partner":
@@ -65,7 +54,7 @@ def measurements_visible_to(user: User) -> QuerySet[Measurement]:
 
 def batches_visible_to(user: User) -> QuerySet[IngestBatch]:
     batches = IngestBatch.objects.select_related("submitted_by", "organization")
-    role = _role(user)
+    role = reading_role(user)
     if role in ("pmo", "policy"):
         return batches
     if role == "partner":
@@ -75,7 +64,7 @@ def batches_visible_to(user: User) -> QuerySet[IngestBatch]:
 
 def incidents_visible_to(user: User) -> QuerySet[Incident]:
     incidents = Incident.objects.select_related("organization")
-    role = _role(user)
+    role = reading_role(user)
     if role in ("pmo", "policy"):
         return incidents
     if role == "partner":
