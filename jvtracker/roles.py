@@ -42,7 +42,17 @@ PARTNER_DATA_PERMISSIONS = {
 }
 # Append-only facts: written once by their service, never changed or deleted, not even by
 # the PMO (a correction is a new row). Monthly values are derived by the ingest service.
-APPEND_ONLY_MODELS = ("kpis.measurement", "kpis.ingestbatch", "kpis.monthlyvalue")
+APPEND_ONLY_MODELS = (
+    "kpis.measurement",
+    "kpis.ingestbatch",
+    "kpis.monthlyvalue",
+    # A report changes only through its worker, and a succeeded one never; downloads are
+    # the log itself.
+    "reports.report",
+    "reports.reportdownload",
+)
+# Beyond reading: policy staff request stage-gate and other reports.
+POLICY_EXTRA_PERMISSIONS = {"reports.report": {"add"}}
 
 
 def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
@@ -67,7 +77,8 @@ def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
             ):
                 wanted.add(perm.pk)
         elif role == Role.POLICY:
-            if action == "view":
+            label = f"{app_label}.{model}"
+            if action == "view" or action in POLICY_EXTRA_PERMISSIONS.get(label, ()):
                 wanted.add(perm.pk)
         elif role == Role.PARTNER:
             label = f"{app_label}.{model}"

@@ -30,6 +30,9 @@ from milestones.choices import (
     RiskStatus,
 )
 
+# The suffix of StageGate.code per kind; an annual gate has none.
+GATE_CODE_SUFFIX = {GateKind.ANNUAL: "", GateKind.MID_TERM: "-MID", GateKind.FINAL: "-FINAL"}
+
 fiscal_year_validators = [MinValueValidator(2000), MaxValueValidator(2100)]
 
 
@@ -272,6 +275,13 @@ class StageGate(models.Model):
     @property
     def fiscal(self) -> FiscalYear:
         return FiscalYear(self.fiscal_year)
+
+    @property
+    def code(self) -> str:
+        """How commands and files name the gate: FY2027 for an annual gate, FY2028-MID for
+        the mid-term evaluation held in FY2028, FY2030-FINAL for the final one."""
+        suffix = GATE_CODE_SUFFIX[self.kind]
+        return f"FY{self.fiscal_year}{suffix}"
 
     def scores(self) -> dict[str, int | None]:
         return {axis: getattr(self, f"score_{axis}") for axis in EvaluationAxis.values}

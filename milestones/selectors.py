@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
 from jvtracker.common.fiscal import FiscalYear
 from jvtracker.models import User
-from milestones.models import EvidenceFile, Milestone, Programme, Risk, StageGate, Track
+from milestones.models import (
+    GATE_CODE_SUFFIX,
+    EvidenceFile,
+    Milestone,
+    Programme,
+    Risk,
+    StageGate,
+    Track,
+)
 
 
 def programme_current() -> Programme | None:
@@ -23,6 +32,17 @@ def milestones_for(programme: Programme) -> QuerySet[Milestone]:
 
 def stage_gates_for(programme: Programme) -> QuerySet[StageGate]:
     return programme.gates.order_by("review_date", "kind")
+
+
+def stage_gate_by_code(code: str) -> StageGate | None:
+    """The gate named by :attr:`StageGate.code` (FY2027, FY2028-MID, FY2030-FINAL), in any
+    letter case; None when no gate has that code."""
+    match = re.fullmatch(r"FY(\d{4})(-MID|-FINAL)?", code.strip().upper())
+    if match is None:
+        return None
+    suffix = match.group(2) or ""
+    kind = next(kind for kind, known in GATE_CODE_SUFFIX.items() if known == suffix)
+    return StageGate.objects.filter(fiscal_year=int(match.group(1)), kind=kind).first()
 
 
 def evidence_visible_to(user: User) -> QuerySet[EvidenceFile]:

@@ -123,7 +123,26 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Redis redelivers unacknowledged tasks after the visibility timeout: keep it above the
 # hard time limit so a long task is not run twice while still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT * 2,
+    # A web request that publishes a task must not wait on a broker that is down: connect
+    # fails fast and is tried twice, then the caller's fallback (a sweeper) takes over.
+    "socket_connect_timeout": 1,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# WeasyPrint does not hand memory back to the system: recycle a worker child once it has
+# grown past this (KiB), after the task it is running.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)
 CELERY_BEAT_SCHEDULE = {
     "milestones-flag-overdue": {
         "task": "milestones.tasks.milestones_flag_overdue_task",
@@ -140,7 +159,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.computed_kpis_refresh_task",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Reports whose publish was lost (broker down at the request) or whose worker died.
+    "reports-requeue-stuck": {
+        "task": "reports.tasks.reports_requeue_stuck_task",
+        "schedule": 60.0,
+    },
 }
+
+# Reports (rendered by Celery workers with WeasyPrint)
+REPORT_TASK_TIME_LIMIT = env.int("REPORT_TASK_TIME_LIMIT", default=10 * 60)
+REPORT_TASK_SOFT_TIME_LIMIT = REPORT_TASK_TIME_LIMIT - 30
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_TASK_TIME_LIMIT:
+    raise ValueError("The broker's visibility timeout must exceed REPORT_TASK_TIME_LIMIT.")
+# A queued report older than this has lost its publish; the sweeper sends it again.
+REPORT_QUEUED_GRACE_SECONDS = env.int("REPORT_QUEUED_GRACE_SECONDS", default=120)
+# Attempts (worker lost, sweeper) before a report is failed rather than tried again.
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+# Retries of one attempt after a transient error (the database away), with backoff.
+REPORT_TRANSIENT_RETRIES = 3
 
 # KPIs
 KPI_INGEST_MAX_ROWS = 10_000  # per API request

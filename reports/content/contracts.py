@@ -1,0 +1,1 @@
+"""Filled in by this issue's content work."""
