@@ -26,6 +26,15 @@ class ReportStatus(models.TextChoices):
 FINISHED_STATUSES = (ReportStatus.SUCCEEDED, ReportStatus.FAILED)
 
 
+class RequestChannel(models.TextChoices):
+    """Where a report was requested from."""
+
+    ADMIN = "admin", _("Admin")
+    PAGE = "page", _("Web page")
+    API = "api", _("API")
+    COMMAND = "command", _("Command line")
+
+
 class ReportLanguage(models.TextChoices):
     JAPANESE = "ja", _("Japanese")
     ENGLISH = "en", _("English")

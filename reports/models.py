@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from jvtracker.common.storage import private_storage
 from milestones.models import StageGate
-from reports.choices import GATE_KINDS, ReportKind, ReportLanguage, ReportStatus
+from reports.choices import GATE_KINDS, ReportKind, ReportLanguage, ReportStatus, RequestChannel
 
 
 def report_upload_to(instance: Report, filename: str) -> str:
@@ -49,11 +49,17 @@ class Report(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED
     )
+    # Empty only for a request from the command line, which is the server operator's.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
+    )
+    requested_via = models.CharField(
+        _("requested via"), max_length=16, choices=RequestChannel.choices
     )
     requested_at = models.DateTimeField(_("requested at"))
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -83,6 +89,10 @@ class Report(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ReportStatus.values), name="report_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_by__isnull=False) | Q(requested_via=RequestChannel.COMMAND),
+                name="report_requested_by_someone",
             ),
             models.CheckConstraint(
                 condition=~Q(kind__in=GATE_KINDS) | Q(gate__isnull=False),

@@ -29,7 +29,7 @@ from jvtracker.models import User
 from jvtracker.roles import Role, reading_role
 from milestones.models import StageGate
 from milestones.selectors import programme_current
-from reports.choices import GATE_KINDS, ReportKind, ReportLanguage, ReportStatus
+from reports.choices import GATE_KINDS, ReportKind, ReportLanguage, ReportStatus, RequestChannel
 from reports.models import Report, ReportDownload
 
 logger = logging.getLogger(__name__)
@@ -91,18 +91,25 @@ def _validated_parameters(
 def report_request(
     *,
     kind: str,
-    actor: User,
+    actor: User | None,
+    via: str,
     gate: StageGate | None = None,
     as_of: dt.date | None = None,
     language: str = ReportLanguage.JAPANESE,
     now: dt.datetime | None = None,
+    enqueue: bool = True,
 ) -> Report:
     """Record a request for a report as queued and publish it to a worker after commit.
 
     The row is the durable record: if the broker cannot be reached the request still
-    succeeds, and :func:`reports_requeue_stuck` publishes it later.
+    succeeds, and :func:`reports_requeue_stuck` publishes it later. ``actor`` may be None
+    only on the command line (``via`` COMMAND), which is the server operator's; the
+    command renders in its own process (``enqueue=False``).
     """
-    if not may_request_reports(actor):
+    if actor is None:
+        if via != RequestChannel.COMMAND:
+            raise PermissionDenied(_("Sign in to request a report."))
+    elif not may_request_reports(actor):
         raise PermissionDenied(_("Only the PMO and policy staff may request reports."))
     now = now or timezone.now()
     parameters = _validated_parameters(
@@ -113,6 +120,7 @@ def report_request(
             **parameters,
             knowledge_cutoff=knowledge_cutoff(parameters["as_of"], now),
             requested_by=actor,
+            requested_via=via,
             requested_at=now,
             status=ReportStatus.QUEUED,
         )
@@ -121,7 +129,8 @@ def report_request(
         report._history_user = actor
         report.save()
         report_id = report.pk
-        transaction.on_commit(lambda: report_enqueue(report_id))
+        if enqueue:
+            transaction.on_commit(lambda: report_enqueue(report_id))
     return report
 
 
