@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import factory
 from factory.django import DjangoModelFactory
@@ -31,6 +32,8 @@ from milestones.models import (
     StageGate,
     Track,
 )
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -338,3 +341,22 @@ class IncidentFactory(DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     title = factory.Sequence(lambda n: f"インシデント{n}")
     description = "GPUクラスタの冷却系統の不具合"
+
+
+class ReportFactory(DjangoModelFactory):
+    """A queued stage-gate report, as report_request leaves it (without publishing it)."""
+
+    class Meta:
+        model = "reports.Report"
+
+    kind = "stage_gate"
+    gate = factory.SubFactory(StageGateFactory)
+    as_of = dt.date(2027, 3, 31)
+    knowledge_cutoff = factory.LazyAttribute(
+        lambda o: dt.datetime.combine(o.as_of, dt.time(23, 59, 59, 999999), tzinfo=TOKYO)
+    )
+    language = "ja"
+    status = "queued"
+    requested_by = factory.SubFactory(PolicyUserFactory)
+    requested_via = "admin"
+    requested_at = factory.LazyFunction(lambda: dt.datetime.now(tz=dt.UTC))
