@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -168,7 +169,9 @@ class IngestBatch(models.Model):
         related_name="kpi_batches",
         help_text=_("Whose measurements these are."),
     )
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    # The moment the ingest service accepted the batch: what a report "as of" a date
+    # reads measurements by.
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     row_count = models.PositiveIntegerField(_("rows stored"))
     superseded_count = models.PositiveIntegerField(_("corrections"), default=0)
     # Rows that repeated the current value of their measurement (a system re-sending the

@@ -165,8 +165,74 @@ def _combined_month_until(
     return {kpi_id: combine(values, by_pk[kpi_id].combination) for kpi_id, values in by_kpi.items()}
 
 
+def _combined_months_known_by(
+    kpis: list[KPIDefinition],
+    first: dt.date,
+    last: dt.date,
+    *,
+    at: dt.datetime,
+    known_by: dt.datetime,
+    partial_last: bool,
+) -> dict[int, dict[dt.date, float]]:
+    """Each KPI's combined value per month in [first, last] as the tracker knew it at
+    ``known_by``, from the measurements alone, in one query.
+
+    Known then: its batch had been received, and no correction received by then had
+    superseded it. Months are formed as the stored monthly values are (to the month's
+    end), except the last when ``partial_last``: only up to ``at``, as a past gate's
+    review saw it.
+    """
+    if not kpis:
+        return {}
+    by_pk = {k.pk: k for k in kpis}
+    within = {"start__lte": at} if partial_last else {"start__lt": month_bounds(last)[1]}
+    rows = (
+        Measurement.objects.filter(
+            kpi__in=list(by_pk),
+            start__gte=month_bounds(first)[0],
+            batch__received_at__lte=known_by,
+            **within,
+        )
+        .exclude(superseded_by__batch__received_at__lte=known_by)
+        .order_by("kpi_id", "organization_id", "subject", "start", "id")
+        .values_list("kpi_id", "organization_id", "subject", "start", "end", "value")
+    )
+    samples: dict[tuple[int, int, str, dt.date], list[Sample]] = defaultdict(list)
+    for kpi_id, organization_id, subject, begins, ends, value in rows:
+        samples[(kpi_id, organization_id, subject, month_of(begins))].append(
+            Sample(begins, ends, value)
+        )
+    per_month: dict[tuple[int, dt.date], list[float]] = defaultdict(list)
+    for (kpi_id, _organization_id, _subject, month), items in samples.items():
+        until = at if partial_last and month == last else month_bounds(month)[1]
+        per_month[(kpi_id, month)].append(aggregate(items, by_pk[kpi_id].aggregation, until=until))
+    combined: dict[int, dict[dt.date, float]] = defaultdict(dict)
+    for (kpi_id, month), values in per_month.items():
+        combined[kpi_id][month] = combine(values, by_pk[kpi_id].combination)
+    return combined
+
+
+def _kpis_changed_since(kpis: list[KPIDefinition], known_by: dt.datetime) -> set[int]:
+    """The KPIs whose stored monthly values no longer show what was known at
+    ``known_by``: a batch received since touched them, or their monthly aggregation has
+    changed since (``kpis`` may be definitions as they stood then)."""
+    pks = [k.pk for k in kpis]
+    touched = set(
+        Measurement.objects.filter(kpi__in=pks, batch__received_at__gt=known_by)
+        .values_list("kpi_id", flat=True)
+        .distinct()
+    )
+    stored = dict(KPIDefinition.objects.filter(pk__in=pks).values_list("pk", "aggregation"))
+    return touched | {k.pk for k in kpis if stored.get(k.pk) != k.aggregation}
+
+
 def kpi_statuses(
-    *, gate: StageGate, kpis: list[KPIDefinition] | None = None, now: dt.datetime | None = None
+    *,
+    gate: StageGate,
+    kpis: list[KPIDefinition] | None = None,
+    now: dt.datetime | None = None,
+    known_by: dt.datetime | None = None,
+    targets: dict[int, KPITarget] | None = None,
 ) -> list[KPIStatus]:
     """Where each KPI stands against ``gate``'s target, judged at :func:`gate_moment`.
 
@@ -174,23 +240,43 @@ def kpi_statuses(
     a year shows as no data rather than with a stale figure. A past gate's last month is
     taken as it stood at the review: measurements after it are ignored. Three queries in
     all, four for a past gate.
+
+    ``known_by`` reads only what the tracker knew at that instant (a report "as of" a
+    date): measurements received later, and corrections received later, are ignored. A
+    KPI nothing has touched since is read from the stored monthly values as usual; the
+    others are formed from their measurements. ``targets`` (KPI id → target) replaces the
+    current targets, e.g. with the targets as they stood then.
     """
     now = now or timezone.now()
     at = gate_moment(gate, now)
     kpis = list(kpis if kpis is not None else KPIDefinition.objects.select_related("owner"))
-    targets = {t.kpi_id: t for t in KPITarget.objects.filter(gate=gate, kpi__in=kpis)}
+    if targets is None:
+        targets = {t.kpi_id: t for t in KPITarget.objects.filter(gate=gate, kpi__in=kpis)}
     last = month_of(at)
     first = add_months(last, -(TREND_MONTHS - 1))
     months = [add_months(first, i) for i in range(TREND_MONTHS)]
-    combined = _combined_months(kpis, first, last)
+    changed = _kpis_changed_since(kpis, known_by) if known_by is not None else set()
+    stored = [kpi for kpi in kpis if kpi.pk not in changed]
+    combined = _combined_months(stored, first, last)
     if at < now:
         # The stored monthly value holds the whole month; the review saw only its start.
-        partial = _combined_month_until(kpis, last, at)
-        for kpi in kpis:
+        partial = _combined_month_until(stored, last, at)
+        for kpi in stored:
             values = combined.setdefault(kpi.pk, {})
             values.pop(last, None)
             if kpi.pk in partial:
                 values[last] = partial[kpi.pk]
+    if changed:
+        combined.update(
+            _combined_months_known_by(
+                [kpi for kpi in kpis if kpi.pk in changed],
+                first,
+                last,
+                at=at,
+                known_by=known_by,
+                partial_last=at < now,
+            )
+        )
     statuses = []
     for kpi in kpis:
         values = combined.get(kpi.pk, {})

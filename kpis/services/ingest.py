@@ -257,6 +257,7 @@ def measurements_ingest(
                     unchanged_count=len(repeated),
                     checksum=checksum,
                     file_name=file_name[:500],
+                    received_at=now,
                 )
                 _insert_measurements(batch, fresh, superseded)
         except IntegrityError:
