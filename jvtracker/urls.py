@@ -30,5 +30,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("datagov/", include("datagov.urls")),
+    path("reports/", include("reports.urls", namespace="reports")),
     path("api/v1/", include("kpis.api.urls")),
 ]

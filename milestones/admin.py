@@ -51,6 +51,8 @@ from milestones.services import (
     track_save,
 )
 from milestones.templatetags.jpdates import date_label, span_label
+from reports.admin import stage_gate_reports_request
+from reports.services import may_request_reports
 
 
 def _save_criterion(criterion: GateCriterion, actor: User) -> GateCriterion:
@@ -387,9 +389,19 @@ class StageGateAdmin(ServiceModelAdmin):
     )
     inlines = [GateCriterionInline, GateConditionInline]
     inline_saves = {GateCriterion: _save_criterion, GateCondition: _save_condition}
+    actions = ["generate_report"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StageGate]:
         return super().get_queryset(request).annotate(criteria_total=Count("criteria"))
+
+    @admin.action(description=_("Generate stage-gate report"), permissions=["request_report"])
+    def generate_report(
+        self, request: HttpRequest, queryset: QuerySet[StageGate]
+    ) -> HttpResponse | None:
+        return stage_gate_reports_request(self, request, queryset)
+
+    def has_request_report_permission(self, request: HttpRequest) -> bool:
+        return may_request_reports(request.user)
 
     @admin.display(description=_("title"), ordering="title_ja")
     def title(self, gate: StageGate) -> str:

@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -164,4 +165,4 @@ class ReportDownload(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.report.reference} {self.user} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.report.reference} {self.user} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"

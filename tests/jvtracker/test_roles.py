@@ -30,10 +30,19 @@ def test_pmo_runs_the_programme_but_cannot_alter_history():
     )
 
 
-def test_policy_staff_read_everything_and_change_nothing():
+def test_policy_staff_read_everything_and_change_nothing_but_may_request_reports():
     perms = _codenames(Role.POLICY)
     assert "milestones.view_risk" in perms and "milestones.view_stagegate" in perms
-    assert all(p.split(".")[1].startswith("view_") for p in perms)
+    writes = {p for p in perms if not p.split(".")[1].startswith("view_")}
+    assert writes == {"reports.add_report"}
+
+
+def test_nobody_changes_or_deletes_a_report_or_its_download_log():
+    for role in Role:
+        perms = _codenames(role)
+        for model in ("report", "reportdownload"):
+            assert f"reports.change_{model}" not in perms
+            assert f"reports.delete_{model}" not in perms
 
 
 def test_partners_see_the_programme_read_only_and_not_the_risk_register():
