@@ -8,6 +8,7 @@ contracts and signed documents, and the published templates; nothing of the line
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
@@ -163,6 +164,15 @@ class ArtifactLineage:
         return bool(self.contaminating)
 
 
+@dataclass(frozen=True)
+class RunLineage:
+    """One training run as an edge of the lineage: what it produced from what."""
+
+    target_id: int
+    datasets: Sequence[DataAsset]
+    input_artifact_ids: Collection[int]
+
+
 def contamination_report() -> list[ArtifactLineage]:
     """For every artifact, the datasets, tiers and contracts it depends on transitively.
 
@@ -187,12 +197,45 @@ def contamination_report() -> list[ArtifactLineage]:
             "input_artifacts",
         )
     )
-    artifacts = {a.pk: a for a in ModelArtifact.objects.select_related("responsible")}
+    contracts_by_dataset = {
+        dataset.pk: list(dataset.contracts.all()) for run in runs for dataset in run.datasets.all()
+    }
+    return lineage_report(
+        artifacts=ModelArtifact.objects.select_related("responsible"),
+        runs=[
+            RunLineage(
+                target_id=run.target_id,
+                datasets=list(run.datasets.all()),
+                input_artifact_ids=[a.pk for a in run.input_artifacts.all()],
+            )
+            for run in runs
+        ],
+        contracts_by_dataset=contracts_by_dataset,
+    )
+
+
+def lineage_report(
+    *,
+    artifacts: Iterable[ModelArtifact],
+    runs: Iterable[RunLineage],
+    contracts_by_dataset: Mapping[int, Sequence[DataContract]],
+) -> list[ArtifactLineage]:
+    """The contamination report of the given lineage, without reading the database: each
+    artifact's upstream artifacts and the datasets reaching it (with their effective
+    tiers, so a dataset's ``derived_from`` must be loaded) and the contracts covering
+    them (``contracts_by_dataset``: dataset id → contracts, in the order to list them).
+
+    Base models touched by restricted or secret data come first. A report "as of" a date
+    feeds it the lineage as it stood then.
+    """
+    artifacts = {a.pk: a for a in artifacts}
     direct: dict[int, list[DataAsset]] = {pk: [] for pk in artifacts}
     parents: dict[int, set[int]] = {pk: set() for pk in artifacts}
     for run in runs:
-        direct[run.target_id].extend(run.datasets.all())
-        parents[run.target_id].update(a.pk for a in run.input_artifacts.all())
+        if run.target_id not in artifacts:
+            continue
+        direct[run.target_id].extend(run.datasets)
+        parents[run.target_id].update(pk for pk in run.input_artifact_ids if pk in artifacts)
 
     report = []
     for pk, artifact in artifacts.items():
@@ -213,7 +256,7 @@ def contamination_report() -> list[ArtifactLineage]:
                     reaches[dataset.pk] = DatasetReach(
                         dataset=dataset,
                         tier=dataset.effective_tier,
-                        contracts=list(dataset.contracts.all()),
+                        contracts=list(contracts_by_dataset.get(dataset.pk, ())),
                         via=[artifacts[p] for p in path],
                     )
             for parent in sorted(parents[current]):

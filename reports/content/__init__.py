@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from reports.choices import ReportKind
 from reports.models import Report
@@ -41,6 +41,8 @@ def report_html(report: Report) -> str:
     from reports.content import contamination, contracts, kpi_board, stage_gate  # noqa: F401
 
     build = BUILDERS[report.kind]
-    with translation.override(report.language):
+    # Dates read in Tokyo time whatever zone the caller activated: the same report must
+    # read the same wherever it is rendered.
+    with translation.override(report.language), timezone.override(timezone.get_default_timezone()):
         document = build(report)
         return render_to_string(document.template, {"report": report, **document.context})
