@@ -9,7 +9,7 @@ import hashlib
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from reports.choices import ReportLanguage, ReportStatus, RequestChannel
 from reports.models import Report, ReportDownload
@@ -163,8 +163,7 @@ def test_a_report_not_ready_yet_gets_a_409_page_pointing_to_its_record(client, s
     report = ReportFactory(status=status)
     client.force_login(PolicyUserFactory())
 
-    with translation.override("en"):
-        response = client.get(_url(report))
+    response = client.get(_url(report), headers={"accept-language": "en"})
 
     assert response.status_code == 409
     html = response.content.decode()
@@ -181,8 +180,7 @@ def test_a_failed_report_gets_a_409_page_with_its_error(client):
     )
     client.force_login(PMOUserFactory())
 
-    with translation.override("en"):
-        response = client.get(_url(report))
+    response = client.get(_url(report), headers={"accept-language": "en"})
 
     assert response.status_code == 409
     html = response.content.decode()
