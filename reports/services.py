@@ -16,10 +16,12 @@ import datetime as dt
 import hashlib
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -211,8 +213,14 @@ def report_render(*, report_id: int, worker: str = "") -> Report | None:
         return None
     try:
         rendered = render_pdf(report_html(report))
-    except TRANSIENT_ERRORS:
+    except TRANSIENT_ERRORS as exc:
+        if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
+            # No attempt is left for a retry, whose claim would fail the report blaming a
+            # lost worker: fail it now, with the error that actually happened.
+            return report_fail(report_id=report_id, reason=failure_reason(exc))
         raise
+    except SoftTimeLimitExceeded:
+        raise  # the task fails the report saying it took too long
     except Exception as exc:
         logger.exception("Report %s failed", report.reference)
         return report_fail(report_id=report_id, reason=failure_reason(exc))
@@ -267,12 +275,15 @@ def reports_requeue_stuck(*, now: dt.datetime | None = None) -> list[int]:
     queued_before = now - dt.timedelta(seconds=settings.REPORT_QUEUED_GRACE_SECONDS)
     running_before = now - dt.timedelta(seconds=settings.REPORT_TASK_TIME_LIMIT + 60)
     stuck = list(
-        Report.objects.filter(status=ReportStatus.QUEUED, requested_at__lt=queued_before)
-        .union(Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=running_before))
+        Report.objects.filter(
+            Q(status=ReportStatus.QUEUED, requested_at__lt=queued_before)
+            | Q(status=ReportStatus.RUNNING, started_at__lt=running_before)
+        )
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     published = []
-    for report_id in sorted(stuck):
+    for report_id in stuck:
         if not report_enqueue(report_id):
             break  # the broker is still away; the next sweep tries again
         published.append(report_id)

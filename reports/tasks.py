@@ -27,7 +27,8 @@ from reports.services import (
     time_limit=settings.REPORT_TASK_TIME_LIMIT,
 )
 def report_render_task(self, report_id: int) -> str | None:
-    """Render report ``report_id``; its status afterwards, None if it does not exist."""
+    """Render report ``report_id``; its status afterwards, or None when there was nothing
+    to do (no such report, or it had already finished)."""
     try:
         report = report_render(report_id=report_id, worker=self.request.hostname or "")
     except TRANSIENT_ERRORS as exc:

@@ -121,13 +121,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+# Seconds a broker connection or command may take (a local Redis answers in well under
+# a millisecond): bounds how long publishing can keep a web request waiting.
+CELERY_BROKER_SOCKET_TIMEOUT = env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=0.25)
 # Redis redelivers unacknowledged tasks after the visibility timeout: keep it above the
 # hard time limit so a long task is not run twice while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_TASK_TIME_LIMIT * 2,
     # A web request that publishes a task must not wait on a broker that is down: connect
     # fails fast and is tried twice, then the caller's fallback (a sweeper) takes over.
-    "socket_connect_timeout": 1,
+    "socket_connect_timeout": CELERY_BROKER_SOCKET_TIMEOUT,
+    # A broker that accepts connections but does not answer (paused, or gone behind a NAT
+    # or firewall without closing the connection) would otherwise make a publish wait
+    # forever. A publish takes at most about three of these (the reply, a reconnect, the
+    # retry). The worker's blocking reads run in its event loop, which this does not limit.
+    "socket_timeout": CELERY_BROKER_SOCKET_TIMEOUT,
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
