@@ -217,8 +217,11 @@ def _kpis_changed_since(kpis: list[KPIDefinition], known_by: dt.datetime) -> set
     ``known_by``: a batch received since touched them, or their monthly aggregation has
     changed since (``kpis`` may be definitions as they stood then)."""
     pks = [k.pk for k in kpis]
+    # No ordering: the model's default one would make DISTINCT run over every measurement
+    # (kpi, subject, start, id) rather than over the KPIs.
     touched = set(
         Measurement.objects.filter(kpi__in=pks, batch__received_at__gt=known_by)
+        .order_by()
         .values_list("kpi_id", flat=True)
         .distinct()
     )

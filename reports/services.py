@@ -136,16 +136,20 @@ def report_request(
     return report
 
 
-def report_enqueue(report_id: int) -> bool:
+def report_enqueue(report_id: int, *, stuck_attempt: int | None = None) -> bool:
     """Publish the report's render task; False (logged) when the broker is unreachable.
+
+    ``stuck_attempt``: the sweeper found that attempt running for too long, and the task
+    may take the report over from it (see :func:`_claim`).
 
     Publishing is bounded (CELERY_TASK_PUBLISH_RETRY_POLICY, the broker's connect timeout)
     so a request answers within a second even with the broker down.
     """
     from reports.tasks import report_render_task
 
+    kwargs = {} if stuck_attempt is None else {"stuck_attempt": stuck_attempt}
     try:
-        report_render_task.apply_async(args=[report_id])
+        report_render_task.apply_async(args=[report_id], kwargs=kwargs)
     except Exception:  # kombu raises OperationalError, ConnectionError, timeouts …
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise
@@ -156,11 +160,27 @@ def report_enqueue(report_id: int) -> bool:
     return True
 
 
-def _claim(report_id: int, worker: str) -> Report | None:
-    """Mark the report running for one more attempt; None when there is nothing to do."""
+def _claim(
+    report_id: int, worker: str, *, resuming: bool = False, stuck_attempt: int | None = None
+) -> Report | None:
+    """Mark the report running for one more attempt; None when there is nothing to do.
+
+    A running report is taken over only from an attempt known to have ended: by a message
+    redelivered or retried (``resuming``: its worker was lost, or it hit a transient
+    error), or by the sweeper's message for the attempt it found stuck. Any other message
+    is a duplicate (the sweeper republished a request that was waiting in a long queue)
+    and must neither render it a second time nor use up its attempts.
+    """
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(pk=report_id).first()
         if report is None or report.is_finished:
+            return None
+        if (
+            report.status == ReportStatus.RUNNING
+            and not resuming
+            and report.attempts != stuck_attempt
+        ):
+            logger.info("Report %s is already being rendered", report.reference)
             return None
         if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
             _finish_failed(
@@ -197,9 +217,16 @@ def failure_reason(exc: BaseException) -> str:
     return _("The report could not be produced: %(detail)s") % {"detail": detail}
 
 
-def report_render(*, report_id: int, worker: str = "") -> Report | None:
+def report_render(
+    *,
+    report_id: int,
+    worker: str = "",
+    resuming: bool = False,
+    stuck_attempt: int | None = None,
+) -> Report | None:
     """Render the report and store its PDF, once; the report, or None if there was
-    nothing to do (unknown, already finished).
+    nothing to do (unknown, already finished, or being rendered by another attempt: see
+    :func:`_claim` for ``resuming`` and ``stuck_attempt``).
 
     Idempotent: a second run of a finished report does nothing, and two runs racing (a
     redelivered task and the sweeper's) store one PDF between them. Transient errors
@@ -208,7 +235,7 @@ def report_render(*, report_id: int, worker: str = "") -> Report | None:
     from reports.content import report_html
     from reports.rendering import render_pdf
 
-    report = _claim(report_id, worker)
+    report = _claim(report_id, worker, resuming=resuming, stuck_attempt=stuck_attempt)
     if report is None:
         return None
     try:
@@ -269,7 +296,8 @@ def reports_requeue_stuck(*, now: dt.datetime | None = None) -> list[int]:
     Queued beyond REPORT_QUEUED_GRACE_SECONDS: the publish was lost (broker down at the
     request, or its message dropped). Running beyond the task's hard time limit: the
     worker died without its message being redelivered. Publishing twice is harmless, as
-    :func:`report_render` is idempotent.
+    :func:`report_render` is idempotent. A report the command line is rendering in its
+    own process (which has no time limit) is left to that process.
     """
     now = now or timezone.now()
     queued_before = now - dt.timedelta(seconds=settings.REPORT_QUEUED_GRACE_SECONDS)
@@ -277,14 +305,20 @@ def reports_requeue_stuck(*, now: dt.datetime | None = None) -> list[int]:
     stuck = list(
         Report.objects.filter(
             Q(status=ReportStatus.QUEUED, requested_at__lt=queued_before)
-            | Q(status=ReportStatus.RUNNING, started_at__lt=running_before)
+            | (
+                Q(status=ReportStatus.RUNNING, started_at__lt=running_before)
+                & ~Q(requested_via=RequestChannel.COMMAND)
+            )
         )
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "status", "attempts")
     )
     published = []
-    for report_id in stuck:
-        if not report_enqueue(report_id):
+    for report_id, status, attempts in stuck:
+        # A running one is taken over from the attempt found stuck, and only from it: a
+        # second sweep's message, once the first has taken over, is a duplicate.
+        stuck_attempt = attempts if status == ReportStatus.RUNNING else None
+        if not report_enqueue(report_id, stuck_attempt=stuck_attempt):
             break  # the broker is still away; the next sweep tries again
         published.append(report_id)
     return published

@@ -29,9 +29,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from datagov.choices import IN_FORCE_STATUSES
+from datagov.choices import IN_FORCE_STATUSES, DataTier
 from datagov.fields import PurposeSetField, purpose_labels
 from datagov.models import (
+    REDACTED,
+    REDACTED_FIELDS,
     ContractTemplate,
     ContractTransition,
     DataAsset,
@@ -450,11 +452,18 @@ def _model_changes(model, snapshot: Snapshot, start: dt.datetime, end: dt.dateti
         if record.history_type != "~" or before is None:
             result.append((record, ()))
             continue
+        # Every report is policy staff's to read, and they see a secret dataset's
+        # description and storage redacted (datagov.selectors): so does its history.
+        redacted = _redacted_fields(model, before, record)
         changed = [
             FieldChange(
                 _label(model, f.name),
-                _shown(model, f, getattr(before, f.attname), snapshot),
-                _shown(model, f, getattr(record, f.attname), snapshot),
+                REDACTED
+                if f.name in redacted
+                else _shown(model, f, getattr(before, f.attname), snapshot),
+                REDACTED
+                if f.name in redacted
+                else _shown(model, f, getattr(record, f.attname), snapshot),
             )
             for f in fields
             if getattr(before, f.attname) != getattr(record, f.attname)
@@ -471,6 +480,14 @@ def _model_changes(model, snapshot: Snapshot, start: dt.datetime, end: dt.dateti
                 )
         result.append((record, tuple(changed)))
     return result
+
+
+def _redacted_fields(model: type[models.Model], *records: Any) -> tuple[str, ...]:
+    """The fields whose values a change may not show: a dataset's description and storage
+    while it was secret, before or after the change."""
+    if model is DataAsset and any(r.tier == DataTier.SECRET for r in records):
+        return REDACTED_FIELDS
+    return ()
 
 
 def _history_m2m_values(history, name: str, records: list) -> dict[int, tuple[int, ...]]:

@@ -26,11 +26,20 @@ from reports.services import (
     soft_time_limit=settings.REPORT_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.REPORT_TASK_TIME_LIMIT,
 )
-def report_render_task(self, report_id: int) -> str | None:
+def report_render_task(self, report_id: int, stuck_attempt: int | None = None) -> str | None:
     """Render report ``report_id``; its status afterwards, or None when there was nothing
-    to do (no such report, or it had already finished)."""
+    to do (no such report, it had already finished, or another attempt is rendering it).
+    ``stuck_attempt``: the sweeper's, for the attempt it found running for too long."""
+    # A message given back after its worker was lost, or a retry after a transient
+    # error, continues an attempt that has ended: it may take the running report over.
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     try:
-        report = report_render(report_id=report_id, worker=self.request.hostname or "")
+        report = report_render(
+            report_id=report_id,
+            worker=self.request.hostname or "",
+            resuming=redelivered or self.request.retries > 0,
+            stuck_attempt=stuck_attempt,
+        )
     except TRANSIENT_ERRORS as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc

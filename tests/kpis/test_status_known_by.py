@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jvtracker.choices import OrganizationKind
 from kpis.choices import Aggregation, Combination, Direction, Status, Unit
@@ -137,3 +139,17 @@ def test_an_aggregation_changed_since_is_formed_as_it_was_defined_then(gate, gpu
     )
 
     assert as_defined_then.value == pytest.approx(100)
+
+
+def test_finding_the_kpis_touched_since_reads_one_row_per_kpi_not_per_measurement(gate, gpu):
+    """Which KPIs a later batch touched is a DISTINCT over KPIs: the measurements' default
+    ordering must not widen it to every measurement (millions in the benchmark)."""
+    record(gpu, [(tokyo(2027, 4, d), 50 + d) for d in range(1, 20)], now=tokyo(2027, 5, 10))
+
+    with CaptureQueriesContext(connection) as queries:
+        kpi_statuses(gate=gate, kpis=[gpu], now=tokyo(2027, 5, 1), known_by=tokyo(2027, 5, 1))
+
+    [distinct] = [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+    selected = distinct.split(" FROM ")[0]
+    assert '"kpi_id"' in selected
+    assert '"start"' not in selected and '"subject"' not in selected

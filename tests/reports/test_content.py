@@ -484,3 +484,28 @@ def test_the_contamination_report_gives_the_whole_lineage(world, lineage):
     )
     assert "DC-2026-0002" in words
     assert "No base model has been touched" in words
+
+
+def test_the_appendix_redacts_a_secret_datasets_description_and_storage(world):
+    """Policy staff read every report and see a secret dataset's description and storage
+    redacted (datagov.selectors): the history of its changes must not show them either."""
+    secret = DataAssetFactory(
+        code="plant-logs",
+        tier=DataTier.SECRET,
+        description_en="Furnace 3 recipes",
+        storage_detail="Vault room 7",
+    )
+    secret.description_en = "Furnace 4 recipes"
+    secret.storage_detail = "Vault room 9"
+    secret.save()
+    public = DataAssetFactory(code="open-corpus", tier=DataTier.PUBLIC, storage_detail="Rack A")
+    public.storage_detail = "Rack B"
+    public.save()
+    world.cutoff = instant()
+
+    with translation.override("en"):
+        words = text(report_html(world.report()))
+
+    assert "plant-logs" in words  # the change itself is listed …
+    assert "Furnace" not in words and "Vault room" not in words  # … not what it held
+    assert "Rack A → Rack B" in words  # a public dataset's change reads in full

@@ -22,6 +22,7 @@ from django.db import OperationalError
 from django.utils import timezone, translation
 
 import jvtracker.common.pdf
+import reports.services as services
 from jvtracker.common.storage import private_storage
 from milestones.models import StageGate
 from reports.choices import ReportKind, ReportStatus, RequestChannel
@@ -462,7 +463,7 @@ def test_two_renders_racing_store_one_pdf_and_delete_nothing_referenced(
 
     def build_while_another_run_finishes(report):
         if report.attempts == 1:  # the first run: the second one starts and finishes now
-            second_run.append(report_render(report_id=report.pk))
+            second_run.append(report_render(report_id=report.pk, resuming=True))
         return real_builder(report)
 
     monkeypatch.setitem(builders, ReportKind.STAGE_GATE, build_while_another_run_finishes)
@@ -480,6 +481,61 @@ def test_two_renders_racing_store_one_pdf_and_delete_nothing_referenced(
     assert hashlib.sha256(path.read_bytes()).hexdigest() == report.sha256
     assert change_reasons(report).count("succeeded") == 1
     assert stored_report_problems() == []
+
+
+def test_duplicate_messages_for_a_report_being_rendered_neither_render_it_nor_fail_it(
+    settings, builders, monkeypatch, _private_media
+):
+    """A request waits in a long queue past the grace period, so each sweep publishes it
+    again; the copies arrive while the first message's attempt is rendering. They must not
+    render it a second time, nor use up its attempts and fail a report that is fine."""
+    settings.REPORT_MAX_ATTEMPTS = 2
+    report = new_report()
+    real_builder = builders[ReportKind.STAGE_GATE]
+    duplicates = []
+
+    def build_while_duplicates_arrive(report):
+        duplicates.extend(report_render(report_id=report.pk) for _ in range(3))
+        return real_builder(report)
+
+    monkeypatch.setitem(builders, ReportKind.STAGE_GATE, build_while_duplicates_arrive)
+
+    first = report_render(report_id=report.pk)
+
+    assert duplicates == [None, None, None]
+    assert first.status == ReportStatus.SUCCEEDED
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == (ReportStatus.SUCCEEDED, 1)
+    assert len(stored_files(_private_media)) == 1
+
+
+def test_the_sweeper_takes_a_stuck_report_over_once_however_many_sweeps_publish_it(
+    _private_media,
+):
+    report = new_report(
+        status=ReportStatus.RUNNING, attempts=1, started_at=timezone.now() - dt.timedelta(hours=1)
+    )
+
+    # Two sweeps' messages for the stuck attempt 1, run one inside the other as two
+    # worker processes would: the first takes over, the second finds attempt 2 running.
+    inner = []
+    real_claim = services._claim
+
+    def claim_then_the_other_sweep(report_id, worker, **kwargs):
+        claimed = real_claim(report_id, worker, **kwargs)
+        if claimed is not None:
+            inner.append(report_render(report_id=report_id, stuck_attempt=1))
+        return claimed
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_claim", claim_then_the_other_sweep)
+        taken_over = report_render(report_id=report.pk, stuck_attempt=1)
+
+    assert inner == [None]
+    assert taken_over.status == ReportStatus.SUCCEEDED
+    report.refresh_from_db()
+    assert report.attempts == 2
+    assert len(stored_files(_private_media)) == 1
 
 
 # -------------------------------------------------------------------------- failures
@@ -534,8 +590,8 @@ def test_a_report_at_the_attempt_cap_fails_instead_of_rendering(
         status=ReportStatus.RUNNING, attempts=2, started_at=timezone.now() - dt.timedelta(hours=1)
     )
 
-    with translation.override("en"):
-        assert report_render(report_id=report.pk) is None
+    with translation.override("en"):  # redelivered after its worker was lost again
+        assert report_render(report_id=report.pk, resuming=True) is None
 
     report.refresh_from_db()
     assert calls == []
@@ -705,6 +761,15 @@ def test_sweeper_republishes_reports_stuck_queued_or_running_and_nothing_else(
         requested_at=now - hard_limit * 2,
         started_at=now - hard_limit + dt.timedelta(seconds=30),
     )
+    # The command line renders in its own process, with no time limit: left to it.
+    long_command = new_report(
+        status=ReportStatus.RUNNING,
+        attempts=1,
+        requested_by=None,
+        requested_via=RequestChannel.COMMAND,
+        requested_at=now - hard_limit * 2,
+        started_at=now - hard_limit - dt.timedelta(seconds=61),
+    )
     old_failed = new_report(
         status=ReportStatus.FAILED,
         error="broken",
@@ -726,6 +791,8 @@ def test_sweeper_republishes_reports_stuck_queued_or_running_and_nothing_else(
     assert (just_queued.status, just_queued.attempts) == (ReportStatus.QUEUED, 0)
     still_rendering.refresh_from_db()
     assert (still_rendering.status, still_rendering.attempts) == (ReportStatus.RUNNING, 1)
+    long_command.refresh_from_db()
+    assert (long_command.status, long_command.attempts) == (ReportStatus.RUNNING, 1)
     old_failed.refresh_from_db()
     assert (old_failed.status, old_failed.error) == (ReportStatus.FAILED, "broken")
     old_succeeded.refresh_from_db()
