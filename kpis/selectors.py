@@ -11,12 +11,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from jvtracker.models import User
 from jvtracker.roles import reading_role
-from kpis.choices import Status
+from kpis.choices import Aggregation, Status
 from kpis.models import (
     Incident,
     IngestBatch,
@@ -180,20 +181,62 @@ def _combined_months_known_by(
     Known then: its batch had been received, and no correction received by then had
     superseded it. Months are formed as the stored monthly values are (to the month's
     end), except the last when ``partial_last``: only up to ``at``, as a past gate's
-    review saw it.
+    review saw it. On PostgreSQL the months are formed in the database (a year of hourly
+    data for 100 KPIs is close to a million rows, too many to bring into Python); the
+    other databases aggregate the rows here, with :func:`kpis.periods.aggregate`.
     """
     if not kpis:
         return {}
     by_pk = {k.pk: k for k in kpis}
-    within = {"start__lte": at} if partial_last else {"start__lt": month_bounds(last)[1]}
-    rows = (
-        Measurement.objects.filter(
-            kpi__in=list(by_pk),
-            start__gte=month_bounds(first)[0],
-            batch__received_at__lte=known_by,
-            **within,
+    if connection.vendor == "postgresql":
+        subject_values = _monthly_values_known_by_in_database(
+            by_pk, first, last, at=at, known_by=known_by, partial_last=partial_last
         )
-        .exclude(superseded_by__batch__received_at__lte=known_by)
+    else:
+        subject_values = _monthly_values_known_by_in_python(
+            by_pk, first, last, at=at, known_by=known_by, partial_last=partial_last
+        )
+    per_month: dict[tuple[int, dt.date], list[float]] = defaultdict(list)
+    for kpi_id, month, value in subject_values:
+        per_month[(kpi_id, month)].append(value)
+    combined: dict[int, dict[dt.date, float]] = defaultdict(dict)
+    for (kpi_id, month), values in per_month.items():
+        combined[kpi_id][month] = combine(values, by_pk[kpi_id].combination)
+    return combined
+
+
+def _known_measurements(
+    kpi_ids: list[int],
+    first: dt.date,
+    last: dt.date,
+    *,
+    at: dt.datetime,
+    known_by: dt.datetime,
+    partial_last: bool,
+) -> QuerySet[Measurement]:
+    within = {"start__lte": at} if partial_last else {"start__lt": month_bounds(last)[1]}
+    return Measurement.objects.filter(
+        kpi__in=kpi_ids,
+        start__gte=month_bounds(first)[0],
+        batch__received_at__lte=known_by,
+        **within,
+    ).exclude(superseded_by__batch__received_at__lte=known_by)
+
+
+def _monthly_values_known_by_in_python(
+    by_pk: dict[int, KPIDefinition],
+    first: dt.date,
+    last: dt.date,
+    *,
+    at: dt.datetime,
+    known_by: dt.datetime,
+    partial_last: bool,
+) -> list[tuple[int, dt.date, float]]:
+    """(KPI id, month, one subject's value) for every series and month."""
+    rows = (
+        _known_measurements(
+            list(by_pk), first, last, at=at, known_by=known_by, partial_last=partial_last
+        )
         .order_by("kpi_id", "organization_id", "subject", "start", "id")
         .values_list("kpi_id", "organization_id", "subject", "start", "end", "value")
     )
@@ -202,14 +245,89 @@ def _combined_months_known_by(
         samples[(kpi_id, organization_id, subject, month_of(begins))].append(
             Sample(begins, ends, value)
         )
-    per_month: dict[tuple[int, dt.date], list[float]] = defaultdict(list)
+    values = []
     for (kpi_id, _organization_id, _subject, month), items in samples.items():
         until = at if partial_last and month == last else month_bounds(month)[1]
-        per_month[(kpi_id, month)].append(aggregate(items, by_pk[kpi_id].aggregation, until=until))
-    combined: dict[int, dict[dt.date, float]] = defaultdict(dict)
-    for (kpi_id, month), values in per_month.items():
-        combined[kpi_id][month] = combine(values, by_pk[kpi_id].combination)
-    return combined
+        values.append((kpi_id, month, aggregate(items, by_pk[kpi_id].aggregation, until=until)))
+    return values
+
+
+# The same months as kpis.periods.aggregate forms them, in SQL. Each (KPI, organization,
+# subject, Tokyo month) is one series-month; its samples in (start, id) order. A period
+# weighs its duration up to the month's end (or the cut); an instant holds until the next
+# sample of its series-month, the last one until the month's end (or the cut).
+_MONTHS_SQL = """
+WITH known AS (
+    SELECT m.kpi_id, m.organization_id, m.subject, m.start, m."end", m.value, m.id,
+           date_trunc('month', m.start AT TIME ZONE %(zone)s)::date AS month
+    FROM ({known}) AS m
+), framed AS (
+    SELECT known.*,
+           LEAD(start) OVER series AS next_start,
+           ROW_NUMBER() OVER (
+               PARTITION BY kpi_id, organization_id, subject, month ORDER BY start DESC, id DESC
+           ) AS from_last,
+           CASE WHEN %(partial_last)s AND month = %(last)s THEN %(at)s
+                ELSE ((month + interval '1 month')::timestamp AT TIME ZONE %(zone)s)
+           END AS until
+    FROM known
+    WINDOW series AS (PARTITION BY kpi_id, organization_id, subject, month ORDER BY start, id)
+), weighed AS (
+    SELECT framed.*,
+           GREATEST(EXTRACT(EPOCH FROM (
+               CASE WHEN "end" IS NOT NULL THEN LEAST("end", until)
+                    WHEN next_start IS NOT NULL THEN next_start
+                    ELSE until END
+           ) - start), 0)::double precision AS weight
+    FROM framed
+)
+SELECT kpi_id, month,
+       AVG(value), SUM(value), MAX(value), MAX(value) FILTER (WHERE from_last = 1),
+       SUM(weight * value), SUM(weight)
+FROM weighed
+GROUP BY kpi_id, organization_id, subject, month
+"""
+
+
+def _monthly_values_known_by_in_database(
+    by_pk: dict[int, KPIDefinition],
+    first: dt.date,
+    last: dt.date,
+    *,
+    at: dt.datetime,
+    known_by: dt.datetime,
+    partial_last: bool,
+) -> list[tuple[int, dt.date, float]]:
+    """As :func:`_monthly_values_known_by_in_python`, with the months formed by
+    PostgreSQL: one row per series-month instead of one per measurement."""
+    known = _known_measurements(
+        list(by_pk), first, last, at=at, known_by=known_by, partial_last=partial_last
+    ).values("kpi_id", "organization_id", "subject", "start", "end", "value", "id")
+    known_sql, known_params = known.query.sql_with_params()
+    parameters = {f"known_{index}": value for index, value in enumerate(known_params)}
+    known_sql = known_sql % tuple(f"%({name})s" for name in parameters)
+    parameters.update(
+        zone=str(timezone.get_default_timezone()), partial_last=partial_last, last=last, at=at
+    )
+    values = []
+    with connection.cursor() as cursor:
+        cursor.execute(_MONTHS_SQL.format(known=known_sql), parameters)
+        for kpi_id, month, mean, total, highest, latest, weighted, weight in cursor.fetchall():
+            how = by_pk[kpi_id].aggregation
+            if how == Aggregation.LATEST:
+                value = latest
+            elif how == Aggregation.MEAN:
+                value = mean
+            elif how == Aggregation.SUM:
+                value = total
+            elif how == Aggregation.MAX:
+                value = highest
+            elif how == Aggregation.TIME_WEIGHTED_MEAN:
+                value = weighted / weight if weight else mean
+            else:
+                raise ValueError(f"unknown aggregation {how!r}")
+            values.append((kpi_id, month, float(value)))
+    return values
 
 
 def _kpis_changed_since(kpis: list[KPIDefinition], known_by: dt.datetime) -> set[int]:

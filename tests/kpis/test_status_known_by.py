@@ -153,3 +153,62 @@ def test_finding_the_kpis_touched_since_reads_one_row_per_kpi_not_per_measuremen
     selected = distinct.split(" FROM ")[0]
     assert '"kpi_id"' in selected
     assert '"start"' not in selected and '"subject"' not in selected
+
+
+@pytest.mark.parametrize("how", list(Aggregation))
+@pytest.mark.parametrize("partial_last", [False, True])
+def test_postgresql_forms_the_months_exactly_as_python_does(postgres, gate, how, partial_last):
+    """The database's months (used on PostgreSQL for speed) equal kpis.periods.aggregate's
+    for every aggregation: instants and periods, two subjects and two organizations, a
+    correction known in time and one received too late, a partial last month."""
+    from kpis import selectors
+
+    kpi = KPIDefinitionFactory(code=f"k_{how}", unit=Unit.PERCENT, aggregation=how)
+    other = OrganizationFactory(code="other", kind=OrganizationKind.TECHNICAL_PARTNER)
+    record(
+        kpi,
+        [(tokyo(2027, 3, 3), 40), (tokyo(2027, 3, 9, 7), 55)],
+        subject="a",
+        now=tokyo(2027, 3, 10),
+    )
+    record(
+        kpi,
+        [
+            (tokyo(2027, 3, 5), tokyo(2027, 3, 8), 70),
+            (tokyo(2027, 4, 2), 20),
+            (tokyo(2027, 4, 2), tokyo(2027, 4, 24, 12), 35),
+            (tokyo(2027, 4, 20), 90),
+        ],
+        subject="b",
+        now=tokyo(2027, 4, 25),
+    )
+    record(kpi, [(tokyo(2027, 3, 3), 45)], subject="a", now=tokyo(2027, 4, 1))  # in time
+    record(kpi, [(tokyo(2027, 4, 20), 10)], subject="b", now=tokyo(2027, 5, 9))  # too late
+    from tests.factories import UserFactory
+
+    partner = UserFactory(organization=other)
+    record(
+        kpi,
+        [(tokyo(2027, 4, 1, 9), 60), (tokyo(2027, 4, 15), 80)],
+        subject="a",
+        actor=partner,
+        now=tokyo(2027, 4, 16),
+    )
+    arguments = {
+        "at": tokyo(2027, 4, 21, 12),
+        "known_by": tokyo(2027, 5, 1),
+        "partial_last": partial_last,
+    }
+    first, last = dt.date(2027, 3, 1), dt.date(2027, 4, 1)
+
+    in_python = selectors._monthly_values_known_by_in_python(
+        {kpi.pk: kpi}, first, last, **arguments
+    )
+    in_database = selectors._monthly_values_known_by_in_database(
+        {kpi.pk: kpi}, first, last, **arguments
+    )
+
+    assert len(in_python) == 4  # a and b in March; b and the partner's a in April
+    in_database, in_python = sorted(in_database), sorted(in_python)
+    assert [row[:2] for row in in_database] == [row[:2] for row in in_python]
+    assert [row[2] for row in in_database] == pytest.approx([row[2] for row in in_python])
