@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from jvtracker.models import User
@@ -215,12 +215,16 @@ def _known_measurements(
     partial_last: bool,
 ) -> QuerySet[Measurement]:
     within = {"start__lte": at} if partial_last else {"start__lt": month_bounds(last)[1]}
-    return Measurement.objects.filter(
-        kpi__in=kpi_ids,
-        start__gte=month_bounds(first)[0],
-        batch__received_at__lte=known_by,
-        **within,
-    ).exclude(superseded_by__batch__received_at__lte=known_by)
+    return (
+        Measurement.objects.filter(
+            kpi__in=kpi_ids,
+            start__gte=month_bounds(first)[0],
+            batch__received_at__lte=known_by,
+            **within,
+        )
+        .exclude(superseded_by__batch__received_at__lte=known_by)
+        .order_by()
+    )
 
 
 def _monthly_values_known_by_in_python(
@@ -330,21 +334,29 @@ def _monthly_values_known_by_in_database(
     return values
 
 
-def _kpis_changed_since(kpis: list[KPIDefinition], known_by: dt.datetime) -> set[int]:
-    """The KPIs whose stored monthly values no longer show what was known at
-    ``known_by``: a batch received since touched them, or their monthly aggregation has
-    changed since (``kpis`` may be definitions as they stood then)."""
+def _months_changed_since(
+    kpis: list[KPIDefinition], known_by: dt.datetime, first: dt.date
+) -> dict[int, dt.date]:
+    """For each KPI whose stored monthly values no longer all show what was known at
+    ``known_by``, the first month that must be formed again from the measurements.
+
+    A batch received since brought or corrected measurements from its earliest start on;
+    the months before are as they were. A monthly aggregation changed since (``kpis`` may
+    be definitions as they stood then) changes every month: from ``first``.
+    """
     pks = [k.pk for k in kpis]
-    # No ordering: the model's default one would make DISTINCT run over every measurement
-    # (kpi, subject, start, id) rather than over the KPIs.
-    touched = set(
+    # No ordering: the model's default one would group by every measurement.
+    earliest = (
         Measurement.objects.filter(kpi__in=pks, batch__received_at__gt=known_by)
         .order_by()
-        .values_list("kpi_id", flat=True)
-        .distinct()
+        .values("kpi_id")
+        .annotate(earliest=Min("start"))
+        .values_list("kpi_id", "earliest")
     )
+    since = {kpi_id: max(month_of(start), first) for kpi_id, start in earliest}
     stored = dict(KPIDefinition.objects.filter(pk__in=pks).values_list("pk", "aggregation"))
-    return touched | {k.pk for k in kpis if stored.get(k.pk) != k.aggregation}
+    since.update({k.pk: first for k in kpis if stored.get(k.pk) != k.aggregation})
+    return since
 
 
 def kpi_statuses(
@@ -376,28 +388,33 @@ def kpi_statuses(
     last = month_of(at)
     first = add_months(last, -(TREND_MONTHS - 1))
     months = [add_months(first, i) for i in range(TREND_MONTHS)]
-    changed = _kpis_changed_since(kpis, known_by) if known_by is not None else set()
-    stored = [kpi for kpi in kpis if kpi.pk not in changed]
-    combined = _combined_months(stored, first, last)
+    changed = _months_changed_since(kpis, known_by, first) if known_by is not None else {}
+    combined = _combined_months(kpis, first, last)
     if at < now:
         # The stored monthly value holds the whole month; the review saw only its start.
-        partial = _combined_month_until(stored, last, at)
-        for kpi in stored:
+        partial = _combined_month_until([k for k in kpis if k.pk not in changed], last, at)
+        for kpi in kpis:
+            if kpi.pk in changed:
+                continue
             values = combined.setdefault(kpi.pk, {})
             values.pop(last, None)
             if kpi.pk in partial:
                 values[last] = partial[kpi.pk]
-    if changed:
-        combined.update(
-            _combined_months_known_by(
-                [kpi for kpi in kpis if kpi.pk in changed],
-                first,
-                last,
-                at=at,
-                known_by=known_by,
-                partial_last=at < now,
-            )
+    # The months changed since are formed again from what was known then, one query per
+    # distinct first month (KPIs fed by the same late batches share one).
+    by_since: dict[dt.date, list[KPIDefinition]] = defaultdict(list)
+    for kpi in kpis:
+        if kpi.pk in changed:
+            by_since[changed[kpi.pk]].append(kpi)
+    for since, group in sorted(by_since.items()):
+        formed = _combined_months_known_by(
+            group, since, last, at=at, known_by=known_by, partial_last=at < now
         )
+        for kpi in group:
+            values = combined.setdefault(kpi.pk, {})
+            for month in [m for m in values if m >= since]:
+                del values[month]
+            values.update(formed.get(kpi.pk, {}))
     statuses = []
     for kpi in kpis:
         values = combined.get(kpi.pk, {})

@@ -141,18 +141,34 @@ def test_an_aggregation_changed_since_is_formed_as_it_was_defined_then(gate, gpu
     assert as_defined_then.value == pytest.approx(100)
 
 
-def test_finding_the_kpis_touched_since_reads_one_row_per_kpi_not_per_measurement(gate, gpu):
-    """Which KPIs a later batch touched is a DISTINCT over KPIs: the measurements' default
-    ordering must not widen it to every measurement (millions in the benchmark)."""
+def test_finding_the_months_touched_since_groups_by_kpi_not_by_measurement(gate, gpu):
+    """Which KPIs a later batch touched, and from which start, is grouped by KPI: the
+    measurements' default ordering must not widen it to every measurement (millions in
+    the benchmark)."""
     record(gpu, [(tokyo(2027, 4, d), 50 + d) for d in range(1, 20)], now=tokyo(2027, 5, 10))
 
     with CaptureQueriesContext(connection) as queries:
         kpi_statuses(gate=gate, kpis=[gpu], now=tokyo(2027, 5, 1), known_by=tokyo(2027, 5, 1))
 
-    [distinct] = [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
-    selected = distinct.split(" FROM ")[0]
-    assert '"kpi_id"' in selected
-    assert '"start"' not in selected and '"subject"' not in selected
+    [grouped] = [q["sql"] for q in queries.captured_queries if "MIN(" in q["sql"].upper()]
+    selected = grouped.split(" FROM ")[0]
+    assert '"kpi_id"' in selected and "MIN(" in selected.upper()
+    assert '"subject"' not in selected and '"organization_id"' not in selected
+    assert "GROUP BY" in grouped.upper()
+
+
+def test_only_the_months_a_later_batch_touched_are_formed_again(gate, gpu):
+    """A correction of May received after the instant: April is read as stored, May as it
+    was known; both as they stood then."""
+    record(gpu, [(tokyo(2027, 4, 10), 60), (tokyo(2027, 5, 10), 75)], now=tokyo(2027, 5, 20))
+    record(gpu, [(tokyo(2027, 5, 10), 95)], now=tokyo(2027, 6, 2))
+
+    (then,) = kpi_statuses(
+        gate=gate, kpis=[gpu], now=tokyo(2027, 5, 31), known_by=tokyo(2027, 5, 31)
+    )
+
+    assert trend(then) == {APRIL: 60, MAY: 75}
+    assert then.status == Status.AMBER
 
 
 @pytest.mark.parametrize("how", list(Aggregation))
