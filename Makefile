@@ -57,13 +57,14 @@ elif command -v msgfmt >/dev/null 2>&1; then \
 fi
 endef
 
-.PHONY: help demo test lint lock clean bench
+.PHONY: help demo test lint lock clean bench bench-reports
 
 help:
 	@echo "make demo   serve the demo on http://127.0.0.1:$(PORT)/admin/ (SQLite, Celery eager)"
 	@echo "make test   ruff check, then the whole pytest suite (PYTEST_ARGS are passed through)"
 	@echo "make lint   ruff check"
 	@echo "make bench  the KPI benchmark on PostgreSQL (docs/BENCHMARKS.md; BENCH_ARGS=--quick to try it)"
+	@echo "make bench-reports  the stage-gate report benchmark on the same data (BENCH_ARGS likewise)"
 	@echo "make lock   regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make clean  remove the virtualenv, var/, artifacts/, compiled translations and caches"
 
@@ -99,6 +100,11 @@ lint: $(DEV_STAMP)
 # local PostgreSQL); DATABASE_URL is not used.
 bench: $(RUNTIME_STAMP)
 	$(BIN)/python bench/kpis.py $(BENCH_ARGS)
+
+# The stage-gate report on the KPI benchmark's data (BENCH_ARGS="--reuse --keep" measures
+# a database kept by `make bench BENCH_ARGS=--keep`); --quick uses jvtracker_bench_quick.
+bench-reports: $(RUNTIME_STAMP)
+	$(BIN)/python bench/reports.py $(BENCH_ARGS)
 
 lock: $(VENV)/pyvenv.cfg
 	@[ -x $(BIN)/uv ] || $(BIN)/pip install --quiet --disable-pip-version-check uv
