@@ -30,6 +30,11 @@ def report_downloads(report: Report) -> QuerySet[ReportDownload]:
     return report.downloads.select_related("user").order_by("-at", "-pk")
 
 
+def reports_stored() -> QuerySet[Report]:
+    """Every report with a stored PDF: the succeeded ones."""
+    return Report.objects.filter(status=ReportStatus.SUCCEEDED)
+
+
 @dataclass(frozen=True)
 class StoredReportProblem:
     report: Report
@@ -39,7 +44,7 @@ class StoredReportProblem:
 
 def stored_report_problems(reports: QuerySet[Report] | None = None) -> list[StoredReportProblem]:
     """Succeeded reports whose stored PDF is missing or no longer has its recorded SHA-256."""
-    reports = reports if reports is not None else Report.objects.all()
+    reports = reports if reports is not None else reports_stored()
     storage = private_storage()
     problems = []
     for report in reports.filter(status=ReportStatus.SUCCEEDED).order_by("pk").iterator():

@@ -10,9 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from reports.choices import ReportStatus
-from reports.models import Report
-from reports.selectors import StoredReportProblem, stored_report_problems
+from reports.selectors import StoredReportProblem, reports_stored, stored_report_problems
 
 
 class Command(BaseCommand):
@@ -22,7 +20,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        succeeded = Report.objects.filter(status=ReportStatus.SUCCEEDED)
+        succeeded = reports_stored()
         checked = succeeded.count()
         problems = stored_report_problems(succeeded)
         for problem in problems:
