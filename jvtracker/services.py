@@ -9,13 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jvtracker.choices import Role
-from jvtracker.common.services import validated_save
+from jvtracker.common.services import require_pmo, validated_save
 from jvtracker.models import Organization, User
 
 
 @transaction.atomic
 def organization_save(*, organization: Organization, actor: User | None) -> Organization:
-    """Create or update an organization; equity shares may not exceed 100 % in total."""
+    """Create or update an organization (the PMO's); equity shares may not exceed 100 %
+    in total."""
+    require_pmo(actor, _("Only the PMO may record organizations."))
     # Two concurrent saves must not both pass the equity check: on PostgreSQL lock the
     # table against other writers (row locks would not stop a concurrent insert); SQLite
     # already serialises writers.

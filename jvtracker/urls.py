@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jvtracker.views import home
 
@@ -31,5 +32,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("datagov/", include("datagov.urls")),
     path("reports/", include("reports.urls", namespace="reports")),
+    path("api/v1/", include("jvtracker.api.urls")),
+    path("api/v1/", include("milestones.api.urls")),
+    path("api/v1/", include("datagov.api.urls")),
     path("api/v1/", include("kpis.api.urls")),
+    path("api/v1/", include("reports.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler404 = "jvtracker.views.not_found"

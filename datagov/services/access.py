@@ -5,12 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from jvtracker.common.services import require_pmo
 from jvtracker.models import User
 
-
-def require_pmo(actor: User | None, message: str) -> None:
-    if actor is not None and not actor.is_pmo:
-        raise PermissionDenied(message)
+__all__ = ["may_act_for", "require_own_organization", "require_pmo"]
 
 
 def may_act_for(actor: User, organization_id: int | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 
@@ -14,6 +15,12 @@ from jvtracker.models import User
 
 M = TypeVar("M", bound=models.Model)
 F = TypeVar("F", bound=PrivateFile)
+
+
+def require_pmo(actor: User | None, message: str) -> None:
+    """Refuse anyone but the PMO; ``actor`` None is the system (seed, commands, tasks)."""
+    if actor is not None and not actor.is_pmo:
+        raise PermissionDenied(message)
 
 
 def validated_save(instance: M, *, actor: User | None) -> M:

@@ -3,6 +3,7 @@
 Modes: ``local`` (make demo), ``test`` (pytest) and ``production`` (docker compose).
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -28,8 +29,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
     "jvtracker",
@@ -207,20 +210,62 @@ if KPI_GPU_EXPORTER_URL:
         "schedule": KPI_GPU_SCRAPE_MINUTES * 60.0,
     }
 
+# The API (/api/v1/). Scripts authenticate with tokens (hashed at rest, revocable, with
+# an expiry); the pages and the admin with the session.
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without credentials is told 401 with WWW-Authenticate: Token.
+        "jvtracker.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["jvtracker.common.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "jvtracker.common.api.pagination.PagePagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "jvtracker.common.api.schema.ProjectAutoSchema",
+    "EXCEPTION_HANDLER": "jvtracker.common.api.errors.api_error_response",
+    "DEFAULT_THROTTLE_RATES": {
+        # Password guessing at POST /api/v1/auth/token/: per client address, and per
+        # username whatever the address.
+        "login_address": env("API_LOGIN_RATE_PER_ADDRESS", default="20/min"),
+        "login_username": env("API_LOGIN_RATE_PER_USERNAME", default="10/min"),
+    },
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "UNICODE_JSON": True,
+}
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=90)),
+    # A recognisable prefix lets secret scanners find a token pasted where it should not be.
+    "TOKEN_PREFIX": "jvt_",
+    "TOKEN_LIMIT_PER_USER": env.int("API_TOKEN_LIMIT_PER_USER", default=20),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "jvtracker API",
-    "DESCRIPTION": "日本AI基盤モデル開発 programme-governance tracker",
+    "DESCRIPTION": (
+        "日本AI基盤モデル開発 programme-governance tracker. Authenticate with "
+        "`Authorization: Token …` (POST /api/v1/auth/token/) or the session. Every "
+        "refusal answers the same JSON shape: `code`, `message`, `errors`."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
 }
+# Login throttles count in the cache: shared by every process only with a shared cache
+# (docker compose points CACHE_URL at Redis).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Reverting from the history page goes through the same admin save (and so the same
 # service) as an edit; the admin requires the change permission for it.

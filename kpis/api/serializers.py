@@ -80,23 +80,3 @@ class IngestResultSerializer(serializers.Serializer):
         )
     )
     checksum = serializers.CharField(help_text=_("SHA-256 of the batch's normalised rows."))
-
-
-class ErrorItemSerializer(serializers.Serializer):
-    row = serializers.IntegerField(
-        allow_null=True,
-        help_text=_("The row of the measurements array, from 1; null for the whole request."),
-    )
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(
-        help_text=_(
-            "invalid, parse_error, unsupported_media_type, too_large, not_authenticated, "
-            "permission_denied …"
-        )
-    )
-    message = serializers.CharField()
-    errors = ErrorItemSerializer(many=True)

@@ -12,135 +12,24 @@ about the whole request.
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, ValidationError
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.json import strict_constant
 from rest_framework.views import APIView
 
+from jvtracker.common.api.errors import BodyTooLarge, ErrorSerializer  # noqa: F401
+from jvtracker.common.api.parsers import LimitedJSONParser
 from jvtracker.models import Organization
-from kpis.api.serializers import (
-    ErrorSerializer,
-    IngestResultSerializer,
-    MeasurementBatchSerializer,
-)
+from kpis.api.serializers import IngestResultSerializer, MeasurementBatchSerializer
 from kpis.choices import BatchSource
 from kpis.services import IngestRejected, MeasurementRow, RowError, measurements_ingest
 
 ROW_FIELDS = frozenset({"kpi", "subject", "at", "start", "end", "value", "unit"})
 BODY_FIELDS = frozenset({"measurements", "organization"})
-
-
-class BodyTooLarge(exceptions.APIException):
-    # 400 like every other refusal of the request's content (the API contract).
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "too_large"
-
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "The request body is larger than %(limit)s bytes; "
-                "send at most %(rows)s measurements a request."
-            )
-            % {
-                "limit": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}",
-                "rows": f"{settings.KPI_INGEST_MAX_ROWS:,}",
-            }
-        )
-
-
-class LimitedJSONParser(JSONParser):
-    """JSON of at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes; NaN and Infinity literals
-    are refused (they are not JSON).
-
-    DRF reads a JSON body through ``request.body``, where Django enforces the limit
-    (raising RequestDataTooBig, answered as :class:`BodyTooLarge`). Reading at most one
-    byte past the limit here keeps the bound should the parser be handed a raw stream.
-    """
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = stream.read() if limit is None else stream.read(limit + 1)
-        if limit is not None and len(body) > limit:
-            raise BodyTooLarge()
-        try:
-            return json.loads(body, parse_constant=strict_constant)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise exceptions.ParseError(
-                _("The body is not valid JSON: %(error)s") % {"error": error}
-            ) from None
-        except RecursionError:
-            # Thousands of nested brackets exhaust the parser's stack.
-            raise exceptions.ParseError(_("The body's JSON is nested too deeply.")) from None
-
-
-def _error(code: str, message: str, errors: list[dict], status_code: int) -> Response:
-    return Response({"code": code, "message": message, "errors": errors}, status=status_code)
-
-
-def _whole(field: str, message: str) -> dict:
-    return {"row": None, "field": field, "message": message}
-
-
-def api_error_response(exc: Exception, context: dict) -> Response | None:
-    """Every refusal of the API as ``{"code", "message", "errors"}``; None re-raises."""
-    if isinstance(exc, IngestRejected):
-        return _error(
-            "invalid",
-            exc.message,
-            [{"row": e.number or None, "field": e.field, "message": e.message} for e in exc.errors],
-            status.HTTP_400_BAD_REQUEST,
-        )
-    if isinstance(exc, ValidationError):
-        errors = (
-            [_whole(field, m) for field, messages in exc.message_dict.items() for m in messages]
-            if hasattr(exc, "error_dict")
-            else [_whole(NON_FIELD_ERRORS, m) for m in exc.messages]
-        )
-        return _error(
-            "invalid", " ".join(e["message"] for e in errors), errors, status.HTTP_400_BAD_REQUEST
-        )
-    if isinstance(exc, RequestDataTooBig):
-        exc = BodyTooLarge()
-    if isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or None)
-    if isinstance(exc, exceptions.APIException):
-        # A body the API cannot read is bad input like any other: 400, not 415.
-        status_code = (
-            status.HTTP_400_BAD_REQUEST
-            if isinstance(exc, exceptions.UnsupportedMediaType)
-            else exc.status_code
-        )
-        detail = exc.detail
-        if isinstance(detail, str):
-            response = _error(
-                getattr(detail, "code", exc.default_code), str(detail), [], status_code
-            )
-        else:
-            # A DRF ValidationError's fields (none of this view's own, but one shape).
-            items = detail.items() if isinstance(detail, dict) else [(NON_FIELD_ERRORS, detail)]
-            errors = [
-                _whole(field, str(m))
-                for field, messages in items
-                for m in (messages if isinstance(messages, list) else [messages])
-            ]
-            message = " ".join(e["message"] for e in errors)
-            response = _error(exc.default_code, message, errors, status_code)
-        if getattr(exc, "auth_header", None):
-            response["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            response["Retry-After"] = str(int(exc.wait))
-        return response
-    return None
 
 
 def _batch_from_body(data: object) -> tuple[list[MeasurementRow], Organization | None]:
@@ -256,9 +145,6 @@ class MeasurementIngestView(APIView):
     """``POST /api/v1/measurements/`` (URL name ``kpis-api:measurements``)."""
 
     parser_classes = [LimitedJSONParser]
-
-    def get_exception_handler(self):
-        return api_error_response
 
     @extend_schema(
         operation_id="measurements_ingest",

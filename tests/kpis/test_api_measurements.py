@@ -469,7 +469,8 @@ def test_policy_staff_are_refused_with_403(gpu):
 def test_an_anonymous_caller_is_refused(gpu):
     response = post(client_for(), {"measurements": [gpu_row()]})
 
-    assert_error_shape(response, 403, "not_authenticated")
+    assert_error_shape(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == "Token"
     assert_nothing_stored()
 
 
@@ -479,7 +480,7 @@ def test_an_inactive_users_session_is_refused(gpu):
     user.is_active = False
     user.save()
 
-    assert_error_shape(post(client, {"measurements": [gpu_row()]}), 403, "not_authenticated")
+    assert_error_shape(post(client, {"measurements": [gpu_row()]}), 401, "not_authenticated")
     assert_nothing_stored()
 
 
@@ -494,12 +495,12 @@ def test_the_schema_documents_the_request_and_every_answer():
     schema = SchemaGenerator().get_schema(request=None, public=True)
 
     operation = schema["paths"][URL]["post"]
-    assert set(operation["responses"]) == {"200", "201", "400", "403"}
+    assert set(operation["responses"]) == {"200", "201", "400", "401", "403", "404", "409", "429"}
     assert "application/json" in operation["requestBody"]["content"]
     components = schema["components"]["schemas"]
-    assert set(components["MeasurementBatch"]["properties"]) == {"measurements", "organization"}
+    assert set(components["MeasurementBatchRequest"]["properties"]) == {"measurements", "organization"}
     assert {"kpi", "at", "start", "end", "value", "unit", "subject"} <= set(
-        components["MeasurementInput"]["properties"]
+        components["MeasurementInputRequest"]["properties"]
     )
     assert set(components["Error"]["properties"]) == {"code", "message", "errors"}
     assert set(components["IngestResult"]["properties"]) == {

@@ -1,0 +1,1 @@
+"""The datagov API: HTTP only; the rules live in its services and selectors."""
