@@ -40,6 +40,14 @@ def _compiled_translations() -> None:
     call_command("compilemessages", locale=[], verbosity=0, ignore_patterns=[".venv"])
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Login throttles count in the cache: each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def postgres(db) -> None:
     """The test runs against a real PostgreSQL server."""

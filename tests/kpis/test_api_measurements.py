@@ -498,7 +498,10 @@ def test_the_schema_documents_the_request_and_every_answer():
     assert set(operation["responses"]) == {"200", "201", "400", "401", "403", "404", "409", "429"}
     assert "application/json" in operation["requestBody"]["content"]
     components = schema["components"]["schemas"]
-    assert set(components["MeasurementBatchRequest"]["properties"]) == {"measurements", "organization"}
+    assert set(components["MeasurementBatchRequest"]["properties"]) == {
+        "measurements",
+        "organization",
+    }
     assert {"kpi", "at", "start", "end", "value", "unit", "subject"} <= set(
         components["MeasurementInputRequest"]["properties"]
     )

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from jvtracker.models import User
 
 
 class StrictSerializerMixin:
@@ -34,3 +41,29 @@ class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
 
 class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     pass
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class VisibleSlugRelatedField(serializers.SlugRelatedField):
+    """A reference by code (``slug_field``) to one of the rows ``selector(user)`` returns:
+    one the user may not see is "does not exist", exactly like one that does not."""
+
+    def __init__(self, selector: Callable[[User], QuerySet], **kwargs) -> None:
+        self.selector = selector
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return self.selector(self.context["request"].user)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id to one of the rows ``selector(user)`` returns."""
+
+    def __init__(self, selector: Callable[[User], QuerySet], **kwargs) -> None:
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return self.selector(self.context["request"].user)
