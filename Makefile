@@ -57,7 +57,7 @@ elif command -v msgfmt >/dev/null 2>&1; then \
 fi
 endef
 
-.PHONY: help demo test lint lock clean bench bench-reports
+.PHONY: help demo test lint lock clean bench bench-reports bench-api schema
 
 help:
 	@echo "make demo   serve the demo on http://127.0.0.1:$(PORT)/admin/ (SQLite, Celery eager)"
@@ -65,6 +65,8 @@ help:
 	@echo "make lint   ruff check"
 	@echo "make bench  the KPI benchmark on PostgreSQL (docs/BENCHMARKS.md; BENCH_ARGS=--quick to try it)"
 	@echo "make bench-reports  the stage-gate report benchmark on the same data (BENCH_ARGS likewise)"
+	@echo "make bench-api  the API against a plain Django view under gunicorn and wrk (BENCH_ARGS likewise)"
+	@echo "make schema  write the API's OpenAPI document to docs/api/openapi.yaml (a test compares them)"
 	@echo "make lock   regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make clean  remove the virtualenv, var/, artifacts/, compiled translations and caches"
 
@@ -105,6 +107,17 @@ bench: $(RUNTIME_STAMP)
 # a database kept by `make bench BENCH_ARGS=--keep`); --quick uses jvtracker_bench_quick.
 bench-reports: $(RUNTIME_STAMP)
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)
+
+# GET /api/v1/kpis/ and /api/v1/contracts/ beside a plain Django view returning the same
+# rows, under gunicorn on loopback, loaded by wrk; its own database, like the others.
+bench-api: $(RUNTIME_STAMP)
+	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+# The committed OpenAPI document, in English; tests/api/test_schema.py fails when the code
+# and this file drift apart.
+schema: $(RUNTIME_STAMP)
+	DJANGO_SETTINGS_MODULE=jvtracker.settings.local $(BIN)/python manage.py \
+		spectacular --validate --fail-on-warn --lang en --file docs/api/openapi.yaml
 
 lock: $(VENV)/pyvenv.cfg
 	@[ -x $(BIN)/uv ] || $(BIN)/pip install --quiet --disable-pip-version-check uv
