@@ -23,6 +23,7 @@ from import_export import resources, widgets
 from import_export.admin import ExportActionMixin
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
+from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -288,3 +289,24 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         # On add, the creation form has already hashed the password onto ``obj``.
         user_save(user=obj, actor=request.user)
+
+
+# API tokens: knox's own admin would let the PMO mint a token for another user (and so act
+# as them) and shows the digest; this one lists, and only revokes.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    list_display = ["token_key", "user", "created", "expiry"]
+    list_filter = ["expiry"]
+    search_fields = ["token_key", "user__username"]
+    list_select_related = ["user"]
+    fields = ["token_key", "user", "created", "expiry"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

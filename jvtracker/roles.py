@@ -51,6 +51,9 @@ APPEND_ONLY_MODELS = (
     "reports.report",
     "reports.reportdownload",
 )
+# API tokens: the PMO sees everyone's and revokes any (a lost laptop); nobody creates one
+# for someone else, which would let them act as that person.
+PMO_TOKEN_PERMISSIONS = {"knox.authtoken": {"view", "delete"}}
 # Beyond reading: policy staff request stage-gate and other reports.
 POLICY_EXTRA_PERMISSIONS = {"reports.report": {"add"}}
 
@@ -62,6 +65,9 @@ def _wanted_permissions(role: str, permissions: Iterable) -> set[int]:
         app_label = perm.content_type.app_label
         model = perm.content_type.model
         action = perm.codename.split("_", 1)[0]
+        if role == Role.PMO and action in PMO_TOKEN_PERMISSIONS.get(f"{app_label}.{model}", ()):
+            wanted.add(perm.pk)
+            continue
         if app_label not in PROJECT_APPS:
             continue
         is_history = model.startswith("historical")
