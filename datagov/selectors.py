@@ -90,6 +90,35 @@ def contract_transitions(contract: DataContract) -> QuerySet[ContractTransition]
     return contract.transitions.select_related("actor").order_by("at", "pk")
 
 
+def contract_details_prefetch(user: User) -> list[Prefetch]:
+    """What a list of contracts shows of each, loaded for all of them at once: the datasets
+    ``user`` may see, the status log in :func:`contract_transitions`' order, and the signed
+    documents newest first (``contract.transitions.all()`` and so on)."""
+    return [
+        Prefetch("datasets", queryset=datasets_visible_to(user).order_by("code")),
+        Prefetch(
+            "transitions",
+            queryset=ContractTransition.objects.select_related("actor").order_by("at", "pk"),
+        ),
+        Prefetch(
+            "documents",
+            queryset=SignedDocument.objects.select_related("uploaded_by").order_by(
+                "-uploaded_at", "-pk"
+            ),
+        ),
+    ]
+
+
+def contract_latest_document(user: User, contract: DataContract) -> SignedDocument | None:
+    """The signed document that counts (the newest upload), if ``user`` may see it."""
+    return (
+        documents_visible_to(user)
+        .filter(contract_id=contract.pk)
+        .order_by("-uploaded_at", "-pk")
+        .first()
+    )
+
+
 def contracts_expiring(
     *, within_days: int = EXPIRY_WARNING_DAYS, today: dt.date | None = None
 ) -> QuerySet[DataContract]:
@@ -173,18 +202,16 @@ class RunLineage:
     input_artifact_ids: Collection[int]
 
 
-def contamination_report() -> list[ArtifactLineage]:
-    """For every artifact, the datasets, tiers and contracts it depends on transitively.
-
-    Reads the recorded lineage as it stands, with today's tiers: a dataset reclassified
-    after a run shows up here even though the guard let the run through at the time.
-    Base models touched by restricted or secret data come first.
-    """
-    runs = list(
-        TrainingRun.objects.prefetch_related(
+def _lineage_runs(runs: QuerySet[TrainingRun]) -> list[TrainingRun]:
+    """``runs`` with their datasets (and each one's source and in-force contracts) and
+    input artifacts loaded, as :func:`lineage_report` reads them."""
+    return list(
+        runs.prefetch_related(
             Prefetch(
                 "datasets",
-                queryset=DataAsset.objects.select_related("derived_from").prefetch_related(
+                queryset=DataAsset.objects.select_related(
+                    "provider", "derived_from"
+                ).prefetch_related(
                     Prefetch(
                         "contracts",
                         # What the data was used under: contracts that came into force.
@@ -194,14 +221,21 @@ def contamination_report() -> list[ArtifactLineage]:
                     )
                 ),
             ),
-            "input_artifacts",
+            Prefetch(
+                "input_artifacts", queryset=ModelArtifact.objects.select_related("responsible")
+            ),
         )
     )
+
+
+def _report_of_runs(
+    artifacts: Iterable[ModelArtifact], runs: list[TrainingRun]
+) -> list[ArtifactLineage]:
     contracts_by_dataset = {
         dataset.pk: list(dataset.contracts.all()) for run in runs for dataset in run.datasets.all()
     }
     return lineage_report(
-        artifacts=ModelArtifact.objects.select_related("responsible"),
+        artifacts=artifacts,
         runs=[
             RunLineage(
                 target_id=run.target_id,
@@ -212,6 +246,38 @@ def contamination_report() -> list[ArtifactLineage]:
         ],
         contracts_by_dataset=contracts_by_dataset,
     )
+
+
+def contamination_report() -> list[ArtifactLineage]:
+    """For every artifact, the datasets, tiers and contracts it depends on transitively.
+
+    Reads the recorded lineage as it stands, with today's tiers: a dataset reclassified
+    after a run shows up here even though the guard let the run through at the time.
+    Base models touched by restricted or secret data come first.
+    """
+    return _report_of_runs(
+        ModelArtifact.objects.select_related("responsible"),
+        _lineage_runs(TrainingRun.objects.all()),
+    )
+
+
+def artifact_lineage(artifact: ModelArtifact) -> ArtifactLineage:
+    """``artifact``'s row of :func:`contamination_report`, reading only the runs upstream
+    of it: a few queries for each generation of its ancestry, not the whole lineage."""
+    artifacts = {artifact.pk: artifact}
+    runs: list[TrainingRun] = []
+    walked: set[int] = set()
+    frontier = {artifact.pk}
+    while frontier:
+        walked |= frontier
+        generation = _lineage_runs(TrainingRun.objects.filter(target_id__in=frontier))
+        runs.extend(generation)
+        for run in generation:
+            for parent in run.input_artifacts.all():
+                artifacts.setdefault(parent.pk, parent)
+        frontier = set(artifacts) - walked
+    report = _report_of_runs(artifacts.values(), runs)
+    return next(item for item in report if item.artifact.pk == artifact.pk)
 
 
 def lineage_report(

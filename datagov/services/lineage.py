@@ -132,19 +132,30 @@ def training_run_register(
 
 
 @transaction.atomic
-def training_run_update(*, run: TrainingRun, actor: User | None) -> TrainingRun:
-    """Record a run's end or notes; what it trained on and for what is fixed at registration."""
+def training_run_update(
+    *,
+    run: TrainingRun,
+    actor: User | None,
+    datasets: Iterable[DataAsset] | None = None,
+    input_artifacts: Iterable[ModelArtifact] | None = None,
+) -> TrainingRun:
+    """Record a run's end or notes; what it trained on and for what is fixed at registration.
+
+    ``datasets`` and ``input_artifacts``, when given (an API client sending the whole run
+    back), must be the registered ones.
+    """
     require_pmo(actor, _("Only the PMO records training runs."))
     stored = TrainingRun.objects.select_for_update().get(pk=run.pk)
+    fixed = _(
+        "A registered run's inputs, kind, target, start and responsible organization are "
+        "fixed; register a new run instead."
+    )
     for field in ("code", "purpose", "target_id", "started_on", "responsible_id"):
         if getattr(stored, field) != getattr(run, field):
-            raise ValidationError(
-                {
-                    field.removesuffix("_id"): _(
-                        "A registered run's inputs, kind, target, start and responsible "
-                        "organization are fixed; "
-                        "register a new run instead."
-                    )
-                }
-            )
+            raise ValidationError({field.removesuffix("_id"): fixed})
+    for field, given in (("datasets", datasets), ("input_artifacts", input_artifacts)):
+        if given is not None and {item.pk for item in given} != set(
+            getattr(stored, field).values_list("pk", flat=True)
+        ):
+            raise ValidationError({field: fixed})
     return validated_save(run, actor=actor)

@@ -261,7 +261,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that several models share get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "DataTierEnum": "datagov.choices.DataTier",
+        "DataPurposeEnum": "datagov.choices.DataPurpose",
+        "ContractStatusEnum": "datagov.choices.ContractStatus",
+        "TemplateStatusEnum": "datagov.choices.TemplateStatus",
+        "ArtifactKindEnum": "datagov.choices.ArtifactKind",
+        "OrganizationKindEnum": "jvtracker.choices.OrganizationKind",
+        "GateKindEnum": "milestones.choices.GateKind",
+        "RiskLevelEnum": "milestones.choices.RiskLevel",
+        "AxisScoreEnum": "milestones.choices.AxisScore",
+        "ReportKindEnum": "reports.choices.ReportKind",
+    },
 }
 # Login throttles count in the cache: shared by every process only with a shared cache
 # (docker compose points CACHE_URL at Redis).
