@@ -6,6 +6,8 @@ Tokens are knox's: only a SHA-512 digest is stored, each has an expiry
 
 from __future__ import annotations
 
+import hashlib
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
@@ -57,5 +59,8 @@ class LoginUsernameThrottle(SimpleRateThrottle):
         username = data.get("username")
         if not isinstance(username, str) or not username:
             return None
-        ident = username.strip().casefold()[:150].encode("utf-8", "replace").hex()
+        # A digest: a fixed-length key whatever the name (cache backends limit key length).
+        ident = hashlib.sha256(
+            username.strip().casefold()[:150].encode("utf-8", "replace")
+        ).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": ident}

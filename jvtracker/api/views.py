@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -138,8 +137,13 @@ class TokenDetailView(APIView):
         responses={204: None},
     )
     def delete(self, request: Request, token_key: str) -> Response:
-        token = get_object_or_404(get_token_model(), user=request.user, token_key=token_key)
-        token.delete()
+        # A key names a token, but is not unique: two tokens may share one (knox finds the
+        # right one by digest). Revoke every token of mine it names.
+        deleted, _rows = (
+            get_token_model().objects.filter(user=request.user, token_key=token_key).delete()
+        )
+        if not deleted:
+            raise exceptions.NotFound()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

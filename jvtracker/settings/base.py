@@ -272,6 +272,8 @@ SPECTACULAR_SETTINGS = {
         "GateKindEnum": "milestones.choices.GateKind",
         "RiskLevelEnum": "milestones.choices.RiskLevel",
         "AxisScoreEnum": "milestones.choices.AxisScore",
+        "MilestoneStatusEnum": "milestones.choices.MilestoneStatus",
+        "RiskStatusEnum": "milestones.choices.RiskStatus",
         "ReportKindEnum": "reports.choices.ReportKind",
     },
 }

@@ -3,24 +3,45 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from milestones.choices import DatePrecision, GateDecision, GateKind, MilestoneStatus
-from milestones.models import EvidenceFile, Milestone, StageGate
+from milestones.models import (
+    Deliverable,
+    EvidenceFile,
+    GateCondition,
+    GateCriterion,
+    Milestone,
+    Programme,
+    Risk,
+    StageGate,
+    Track,
+)
 from milestones.services import (
+    deliverable_save,
     evidence_attach,
+    gate_condition_save,
+    gate_criterion_save,
     milestone_save,
     milestones_flag_overdue,
+    programme_save,
+    risk_save,
     stage_gate_decide,
     stage_gate_save,
+    track_save,
 )
 from tests.factories import (
     DeliverableFactory,
+    GateConditionFactory,
+    GateCriterionFactory,
     MilestoneFactory,
     OrganizationFactory,
+    PartnerUserFactory,
     PMOUserFactory,
+    PolicyUserFactory,
     ProgrammeFactory,
+    RiskFactory,
     StageGateFactory,
     TrackFactory,
 )
@@ -214,3 +235,132 @@ class TestEvidence:
         assert "file" in error.value.message_dict
         assert not EvidenceFile.objects.exists()
         assert not [p for p in _private_media.rglob("*") if p.is_file()]
+
+
+class TestOnlyThePMORecordsTheProgramme:
+    """Every programme save refuses policy staff and partners, whatever calls it; the
+    system (actor None: seed, commands, tasks) and the PMO may write."""
+
+    @staticmethod
+    def _saves() -> dict:
+        """Each save, with a fresh valid row to save, keyed by service name."""
+        programme = ProgrammeFactory()
+        gate = StageGateFactory(programme=programme)
+        milestone = MilestoneFactory(programme=programme)
+        deliverable = DeliverableFactory(milestone=milestone)
+        return {
+            "programme_save": lambda actor: programme_save(
+                programme=Programme.objects.get(pk=programme.pk), actor=actor
+            ),
+            "track_save": lambda actor: track_save(
+                track=TrackFactory.build(code="corporate"), actor=actor
+            ),
+            "milestone_save": lambda actor: milestone_save(
+                milestone=Milestone.objects.get(pk=milestone.pk), actor=actor
+            ),
+            "stage_gate_save": lambda actor: stage_gate_save(
+                gate=StageGate.objects.get(pk=gate.pk), actor=actor
+            ),
+            "stage_gate_decide": lambda actor: stage_gate_decide(
+                gate=StageGate.objects.get(pk=gate.pk),
+                decision=GateDecision.CONTINUE,
+                rationale="良好",
+                decision_date=dt.date(2027, 12, 20),
+                actor=actor,
+            ),
+            "gate_criterion_save": lambda actor: gate_criterion_save(
+                criterion=GateCriterionFactory.build(gate=gate), actor=actor
+            ),
+            "gate_condition_save": lambda actor: gate_condition_save(
+                condition=GateConditionFactory.build(gate=gate, owner=OrganizationFactory()),
+                actor=actor,
+            ),
+            "deliverable_save": lambda actor: deliverable_save(
+                deliverable=DeliverableFactory.build(milestone=milestone), actor=actor
+            ),
+            "risk_save": lambda actor: risk_save(
+                risk=RiskFactory.build(owner=OrganizationFactory()), actor=actor
+            ),
+            "evidence_attach": lambda actor: evidence_attach(
+                deliverable=deliverable,
+                upload=SimpleUploadedFile("report.pdf", b"evidence"),
+                actor=actor,
+            ),
+        }
+
+    SAVES = [
+        "programme_save",
+        "track_save",
+        "milestone_save",
+        "stage_gate_save",
+        "stage_gate_decide",
+        "gate_criterion_save",
+        "gate_condition_save",
+        "deliverable_save",
+        "risk_save",
+        "evidence_attach",
+    ]
+
+    @pytest.mark.parametrize("save", SAVES)
+    @pytest.mark.parametrize("factory", [PolicyUserFactory, PartnerUserFactory])
+    def test_policy_staff_and_partners_are_refused_and_nothing_is_written(
+        self, save, factory, _private_media
+    ):
+        saves = self._saves()
+        actor = factory()
+        counts = _row_counts()
+
+        with pytest.raises(PermissionDenied):
+            saves[save](actor)
+
+        assert _row_counts() == counts
+        assert not [p for p in _private_media.rglob("*") if p.is_file()]
+
+    @pytest.mark.parametrize("save", SAVES)
+    def test_the_pmo_may_save(self, save):
+        self._saves()[save](PMOUserFactory())
+
+    # Evidence is always someone's upload: it has no system actor.
+    @pytest.mark.parametrize("save", [s for s in SAVES if s != "evidence_attach"])
+    def test_the_system_may_save(self, save):
+        self._saves()[save](None)
+
+    def test_a_superuser_of_any_role_counts_as_the_pmo(self):
+        admin = PolicyUserFactory(is_superuser=True)
+        risk = risk_save(risk=RiskFactory.build(owner=OrganizationFactory()), actor=admin)
+        assert risk.history.first().history_user == admin
+
+
+class TestNewRowsJoinTheCurrentProgramme:
+    def test_a_milestone_without_a_programme_joins_the_current_one(self):
+        programme = ProgrammeFactory()
+        milestone = MilestoneFactory.build(
+            programme=None, track=TrackFactory(), owner=OrganizationFactory()
+        )
+
+        milestone_save(milestone=milestone, actor=None)
+
+        assert milestone.programme == programme
+
+    def test_without_any_programme_a_new_milestone_is_refused_on_programme(self):
+        milestone = MilestoneFactory.build(
+            programme=None, track=TrackFactory(), owner=OrganizationFactory()
+        )
+
+        with pytest.raises(ValidationError) as error:
+            milestone_save(milestone=milestone, actor=None)
+
+        assert "programme" in error.value.message_dict
+        assert not Milestone.objects.exists()
+
+
+def _row_counts() -> dict[str, int]:
+    models = (Programme, Track, Milestone, StageGate, GateCriterion, GateCondition)
+    counts = {model.__name__: model.objects.count() for model in models}
+    counts.update(
+        deliverables=Deliverable.objects.count(),
+        risks=Risk.objects.count(),
+        evidence=EvidenceFile.objects.count(),
+        decided=StageGate.objects.exclude(decision=GateDecision.PENDING).count(),
+    )
+    return counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
@@ -30,11 +31,16 @@ class RolePermissions(permissions.DjangoModelPermissions):
         if allowed:
             return True
         lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
-        if (
-            lookup in view.kwargs
-            and not view.get_queryset()
-            .filter(**{getattr(view, "lookup_field", "pk"): view.kwargs[lookup]})
-            .exists()
-        ):
+        if lookup in view.kwargs and not _visible(view, view.kwargs[lookup]):
             raise exceptions.NotFound()
+        return False
+
+
+def _visible(view, value: str) -> bool:
+    """Whether the object the URL names is among the rows the user may see; a value the
+    lookup field cannot hold (``/organizations/abc/``) names nothing, as in
+    ``get_object_or_404``."""
+    try:
+        return view.get_queryset().filter(**{getattr(view, "lookup_field", "pk"): value}).exists()
+    except (TypeError, ValueError, DjangoValidationError):
         return False

@@ -1,4 +1,8 @@
-"""Helpers for API tests: a client carrying a real token, the error shape, history."""
+"""Helpers for API tests: a client carrying a real token, the error shape, history.
+
+The package also holds the proof of the API as a whole: the permission matrix, the query
+counts of every list, the schema's drift and completeness, and the fuzzing run
+(``tests/api/test_*.py``), with the data they share in ``tests/api/world.py``."""
 
 from __future__ import annotations
 
