@@ -463,6 +463,38 @@ def kpi_subject_series(*, kpi: KPIDefinition) -> dict[str, list[tuple[dt.date, f
     }
 
 
+def kpi_subject_monthly_series(
+    *,
+    kpi: KPIDefinition,
+    subject: str,
+    user: User,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+) -> list[tuple[dt.date, float]]:
+    """One subject's value of a KPI for every month with data, oldest first: the monthly
+    values of the organizations reporting that subject, combined as the KPI combines its
+    series, of those organizations whose figures ``user`` may see.
+
+    The PMO and policy staff see every organization's; a partner only their own, since
+    one subject's figures are an organization's measurements, not the programme's (the
+    programme-level series is :func:`kpi_monthly_series`, which every role reads).
+    """
+    role = reading_role(user)
+    rows = MonthlyValue.objects.filter(kpi=kpi, subject=subject)
+    if role == "partner":
+        rows = rows.filter(organization_id=user.organization_id)
+    elif role not in ("pmo", "policy"):
+        return []
+    if first is not None:
+        rows = rows.filter(month__gte=first.replace(day=1))
+    if last is not None:
+        rows = rows.filter(month__lte=last)
+    values: dict[dt.date, list[float]] = defaultdict(list)
+    for month, value in rows.order_by("month").values_list("month", "value"):
+        values[month].append(value)
+    return [(month, combine(vs, kpi.combination)) for month, vs in values.items()]
+
+
 def kpi_subjects(*, kpi: KPIDefinition) -> list[str]:
     """The subjects a KPI has values for, from the monthly values (never by counting
     measurements)."""

@@ -1,5 +1,8 @@
-"""The bulk measurement endpoint: reshape the JSON into rows, call the ingest service.
+"""The KPI API: definitions with their status at a gate and their series, measurements
+(listed, and stored in bulk), ingest batches and incidents. HTTP only: every rule is in
+``kpis.services`` and every read, role filtering included, in ``kpis.selectors``.
 
+The bulk measurement endpoint reshapes the JSON into rows and calls the ingest service.
 Every rule (units, ranges, time zones, who may record what, the row limit, duplicates) is
 the service's; the view only turns the body into :class:`MeasurementRow`s and the
 service's refusals into the API's one error shape::
@@ -13,20 +16,63 @@ about the whole request.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.mixins import ListModelMixin
+from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from jvtracker.common.api.errors import BodyTooLarge, ErrorSerializer  # noqa: F401
 from jvtracker.common.api.parsers import LimitedJSONParser
+from jvtracker.common.api.viewsets import ServiceViewSet
 from jvtracker.models import Organization
-from kpis.api.serializers import IngestResultSerializer, MeasurementBatchSerializer
+from jvtracker.roles import reading_role
+from kpis.api.serializers import (
+    GateQuerySerializer,
+    GateStatusSerializer,
+    IncidentSerializer,
+    IngestBatchSerializer,
+    IngestResultSerializer,
+    KPIDefinitionSerializer,
+    KPISeriesSerializer,
+    MeasurementBatchSerializer,
+    MeasurementSerializer,
+    SeriesQuerySerializer,
+)
 from kpis.choices import BatchSource
-from kpis.services import IngestRejected, MeasurementRow, RowError, measurements_ingest
+from kpis.filters import (
+    IncidentFilterSet,
+    IngestBatchFilterSet,
+    KPIDefinitionFilterSet,
+    MeasurementFilterSet,
+)
+from kpis.models import Incident, KPIDefinition, KPITarget, Measurement
+from kpis.selectors import (
+    batches_visible_to,
+    gate_moment,
+    incidents_visible_to,
+    kpi_monthly_series,
+    kpi_statuses,
+    kpi_subject_monthly_series,
+    kpis_visible_to,
+    measurements_visible_to,
+    next_gate,
+)
+from kpis.services import (
+    IngestRejected,
+    MeasurementRow,
+    RowError,
+    incident_save,
+    kpi_save,
+    measurements_ingest,
+)
 
 ROW_FIELDS = frozenset({"kpi", "subject", "at", "start", "end", "value", "unit"})
 BODY_FIELDS = frozenset({"measurements", "organization"})
@@ -141,10 +187,57 @@ ERROR_EXAMPLE = {
 }
 
 
-class MeasurementIngestView(APIView):
-    """``POST /api/v1/measurements/`` (URL name ``kpis-api:measurements``)."""
+class MeasurementCursorPagination(CursorPagination):
+    """Pages of at most ``API_MAX_PAGE_SIZE`` measurements, newest first, linked by an
+    opaque cursor: no COUNT over millions of rows, and no page shifts while batches arrive.
+    The order is fixed (the id, which is indexed and unique) so a cursor is a plain seek."""
+
+    ordering = "-id"
+    page_size_query_param = "page_size"
+
+    def __init__(self) -> None:
+        # Read per request (the paginator is made per view), not frozen at import.
+        self.page_size = settings.API_PAGE_SIZE
+        self.max_page_size = settings.API_MAX_PAGE_SIZE
+
+
+class MeasurementView(ListModelMixin, GenericAPIView):
+    """``GET /api/v1/measurements/`` lists, ``POST`` stores a batch (URL name
+    ``kpis-api:measurements``).
+
+    Authentication is all the view asks for: who may record which KPI for which
+    organization is the ingest service's rule, and what a user reads is the selector's.
+    """
 
     parser_classes = [LimitedJSONParser]
+    serializer_class = MeasurementSerializer
+    pagination_class = MeasurementCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MeasurementFilterSet
+
+    def get_serializer_class(self) -> type:
+        # What OPTIONS describes for POST; the POST itself runs no serializer per row.
+        if self.request.method == "POST":
+            return MeasurementBatchSerializer
+        return MeasurementSerializer
+
+    def get_queryset(self) -> QuerySet[Measurement]:
+        return measurements_visible_to(self.request.user).select_related(
+            "organization", "superseded_by"
+        )
+
+    @extend_schema(
+        operation_id="measurements_list",
+        tags=["kpis"],
+        summary=gettext_lazy("List measurements"),
+        description=gettext_lazy(
+            "Current measurements (not superseded by a correction) unless "
+            "`include_superseded=true`, newest first, in pages linked by `next` and "
+            "`previous` cursors. Partners see their own organization's only."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
     @extend_schema(
         operation_id="measurements_ingest",
@@ -226,3 +319,134 @@ class MeasurementIngestView(APIView):
             },
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
+
+
+class IngestBatchViewSet(ServiceViewSet):
+    """Ingest batches: who sent which measurements, when, by which path; read-only (the
+    batch is written by the ingest service alone). Partners see their own organization's."""
+
+    selector = batches_visible_to
+    serializer_class = IngestBatchSerializer
+    filterset_class = IngestBatchFilterSet
+    ordering_fields = ["received_at", "id"]
+    ordering = ["-received_at", "-id"]
+    http_method_names = ["get", "head", "options"]
+
+
+class KPIDefinitionViewSet(ServiceViewSet):
+    """The programme's KPIs, addressed by code, with their targets per gate; every role
+    reads them, the PMO defines them. ``status/`` judges every KPI at a gate, and a KPI's
+    ``series/`` gives its monthly values."""
+
+    selector = kpis_visible_to
+    serializer_class = KPIDefinitionSerializer
+    filterset_class = KPIDefinitionFilterSet
+    lookup_field = "code"
+    # A KPI code is a slug; anything else cannot name one.
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    ordering_fields = ["order", "code"]
+    ordering = ["order", "code"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[KPIDefinition]:
+        kpis = super().get_queryset()
+        if self.action in ("gate_status", "series"):
+            return kpis  # they read targets and values through their own selectors
+        targets = KPITarget.objects.select_related("gate").order_by(
+            "gate__review_date", "gate__kind"
+        )
+        return kpis.prefetch_related(Prefetch("targets", queryset=targets))
+
+    def save_object(self, instance: KPIDefinition, data: dict, *, created: bool) -> KPIDefinition:
+        return kpi_save(kpi=instance, actor=self.request.user)
+
+    @extend_schema(
+        operation_id="kpis_status",
+        summary=gettext_lazy("Every KPI's status at a gate"),
+        description=gettext_lazy(
+            "Each KPI's target and amber bound at the gate, its latest month with data and "
+            "that month's value, its status (green, amber, red, no_data; null without a "
+            "target) and the trend of the twelve months up to the moment the gate is "
+            "judged at. Programme-level figures: every role reads them."
+        ),
+        parameters=[GateQuerySerializer],
+        responses={200: GateStatusSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="status", url_name="status")
+    def gate_status(self, request: Request) -> Response:
+        query = GateQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        gate = query.validated_data.get("gate")
+        if gate is None and reading_role(request.user) is not None:
+            gate = next_gate()
+        if gate is None:
+            raise exceptions.NotFound(_("No stage gate is recorded yet."))
+        # One call for every KPI: its query count does not grow with the KPIs.
+        statuses = kpi_statuses(gate=gate, kpis=list(self.get_queryset()))
+        body = {
+            "gate": {
+                "id": gate.pk,
+                "code": gate.code,
+                "title": gate.title,
+                "review_date": gate.review_date,
+            },
+            "at": statuses[0].at if statuses else gate_moment(gate),
+            "kpis": [
+                {
+                    "kpi": s.kpi,
+                    "target": s.target,
+                    "month": s.month,
+                    "value": s.value,
+                    "status": s.status,
+                    "trend": [{"month": month, "value": value} for month, value in s.trend],
+                }
+                for s in statuses
+            ],
+        }
+        return Response(GateStatusSerializer(body).data)
+
+    @extend_schema(
+        operation_id="kpis_series",
+        summary=gettext_lazy("A KPI's monthly series"),
+        description=gettext_lazy(
+            "The KPI's value for every month with data, its subjects combined, or one "
+            "subject's with `subject`."
+        ),
+        parameters=[SeriesQuerySerializer],
+        responses={200: KPISeriesSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def series(self, request: Request, code: str | None = None) -> Response:
+        kpi = self.get_object()
+        query = SeriesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        bounds = {key: query.validated_data.get(key) for key in ("first", "last")}
+        subject = query.validated_data.get("subject")
+        if subject is None:
+            months = kpi_monthly_series(kpi=kpi, **bounds)
+        else:
+            months = kpi_subject_monthly_series(
+                kpi=kpi, subject=subject, user=request.user, **bounds
+            )
+        body = {
+            "kpi": kpi.code,
+            "unit": kpi.unit,
+            "subject": subject,
+            "months": [{"month": month, "value": value} for month, value in months],
+        }
+        return Response(KPISeriesSerializer(body).data)
+
+
+class IncidentViewSet(ServiceViewSet):
+    """Incidents: the PMO records them for any organization, a partner for their own;
+    policy staff read them all, partners their own."""
+
+    selector = incidents_visible_to
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilterSet
+    ordering_fields = ["occurred_on", "severity", "id"]
+    ordering = ["-occurred_on", "-id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def save_object(self, instance: Incident, data: dict, *, created: bool) -> Incident:
+        return incident_save(incident=instance, actor=self.request.user)

@@ -484,8 +484,11 @@ def test_an_inactive_users_session_is_refused(gpu):
     assert_nothing_stored()
 
 
-def test_only_post_is_offered(pmo):
-    assert_error_shape(client_for(pmo).get(URL), 405, "method_not_allowed")
+def test_only_get_and_post_are_offered(pmo):
+    # GET lists measurements (tests/kpis/test_api.py); nothing replaces or deletes them.
+    for method in ("put", "patch", "delete"):
+        response = getattr(client_for(pmo), method)(URL, {}, format="json")
+        assert_error_shape(response, 405, "method_not_allowed")
 
 
 # ----------------------------------------------------------------------------- schema
