@@ -31,6 +31,8 @@ from kpis.choices import (
 from kpis.units import UnitError, checked_value
 from milestones.models import StageGate
 
+RESERVED_KPI_CODES = frozenset({"status"})
+
 
 class KPIDefinition(models.Model):
     code = models.SlugField(
@@ -84,6 +86,16 @@ class KPIDefinition(models.Model):
     @property
     def higher_is_better(self) -> bool:
         return self.direction == Direction.HIGHER_IS_BETTER
+
+    def clean(self) -> None:
+        # /api/v1/kpis/<code>/ would be shadowed by the collection's own actions.
+        if self.code in RESERVED_KPI_CODES:
+            raise ValidationError(
+                {
+                    "code": _("“%(code)s” is a reserved word; choose another code.")
+                    % {"code": self.code}
+                }
+            )
 
 
 class KPITarget(models.Model):
@@ -342,3 +354,10 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.title}"
+
+    def clean(self) -> None:
+        # The database refuses it too; this names the field.
+        if self.resolved_on and self.occurred_on and self.resolved_on < self.occurred_on:
+            raise ValidationError(
+                {"resolved_on": _("An incident is resolved on or after the day it occurred.")}
+            )

@@ -211,6 +211,13 @@ class MeasurementView(ListModelMixin, GenericAPIView):
 
     parser_classes = [LimitedJSONParser]
     serializer_class = MeasurementSerializer
+
+    @property
+    def body_too_large_hint(self) -> str:
+        return _("Send at most %(rows)s measurements a request.") % {
+            "rows": f"{settings.KPI_INGEST_MAX_ROWS:,}"
+        }
+
     pagination_class = MeasurementCursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = MeasurementFilterSet

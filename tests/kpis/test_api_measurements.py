@@ -409,6 +409,7 @@ def test_an_oversized_body_is_refused_with_400_not_500(settings, pmo, gpu):
 
     body = assert_error_shape(response, 400, "too_large")
     assert "1,000 bytes" in body["message"]
+    assert "10,000 measurements" in body["message"]
     assert_nothing_stored()
 
 

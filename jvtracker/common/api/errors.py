@@ -43,17 +43,11 @@ class BodyTooLarge(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "too_large"
 
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "The request body is larger than %(limit)s bytes; "
-                "send at most %(rows)s measurements a request."
-            )
-            % {
-                "limit": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}",
-                "rows": f"{settings.KPI_INGEST_MAX_ROWS:,}",
-            }
-        )
+    def __init__(self, hint: str = "") -> None:
+        message = _("The request body is larger than %(limit)s bytes.") % {
+            "limit": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"
+        }
+        super().__init__(f"{message} {hint}".strip())
 
 
 class Conflict(exceptions.APIException):
@@ -118,7 +112,8 @@ def api_error_response(exc: Exception, context: dict) -> Response | None:
             _("The change conflicts with one made at the same moment; read the data again.")
         )
     if isinstance(exc, RequestDataTooBig):
-        exc = BodyTooLarge()
+        # A view may say what to send instead (the bulk ingest: fewer rows).
+        exc = BodyTooLarge(getattr(context.get("view"), "body_too_large_hint", ""))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

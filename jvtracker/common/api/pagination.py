@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework import pagination
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination
+from rest_framework.request import Request
+
+from jvtracker.common.api.query import single_value
 
 
 class PagePagination(pagination.PageNumberPagination):
-    """``?page=`` and ``?page_size=`` (at most ``API_MAX_PAGE_SIZE``)."""
+    """``?page=`` and ``?page_size=`` (at most ``API_MAX_PAGE_SIZE``).
+
+    Both are whole numbers from 1, given at most once: anything else is a 400 naming the
+    parameter, where DRF would quietly answer the first page at the default size. A page
+    past the last is a 404.
+    """
 
     page_size_query_param = "page_size"
+    # The schema says page is a number; "last" would be a second, undocumented spelling.
+    last_page_strings = ()
 
     @property
     def page_size(self) -> int:
@@ -18,3 +29,20 @@ class PagePagination(pagination.PageNumberPagination):
     @property
     def max_page_size(self) -> int:
         return settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        size = _positive(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator) -> int:
+        number = _positive(request, self.page_query_param)
+        return 1 if number is None else number
+
+
+def _positive(request: Request, name: str) -> int | None:
+    value = single_value(request, name)
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise exceptions.ValidationError({name: [_("Give a whole number from 1.")]})
+    return int(value)

@@ -29,7 +29,8 @@ class LimitedJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         body = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(body) > limit:
-            raise BodyTooLarge()
+            view = (parser_context or {}).get("view")
+            raise BodyTooLarge(getattr(view, "body_too_large_hint", ""))
         try:
             data = json.loads(body, parse_constant=strict_constant)
         except (ValueError, UnicodeDecodeError) as error:
