@@ -50,7 +50,7 @@ def datasets_visible_to(user: User) -> QuerySet[DataAsset]:
 
 def dataset_details_hidden_from(user: User, dataset: DataAsset) -> bool:
     """Whether ``user`` sees ``dataset`` without its description and storage details."""
-    return dataset.tier == DataTier.SECRET and reading_role(user) == "policy"
+    return dataset.effective_tier == DataTier.SECRET and reading_role(user) == "policy"
 
 
 def templates_visible_to(user: User) -> QuerySet[ContractTemplate]:

@@ -485,7 +485,13 @@ def _model_changes(model, snapshot: Snapshot, start: dt.datetime, end: dt.dateti
 def _redacted_fields(model: type[models.Model], *records: Any) -> tuple[str, ...]:
     """The fields whose values a change may not show: a dataset's description and storage
     while it was secret, before or after the change."""
-    if model is DataAsset and any(r.tier == DataTier.SECRET for r in records):
+    # An unapproved derivative may hold secret data through its source: redacted too,
+    # without resolving the source's tier as it stood then.
+    if model is DataAsset and any(
+        r.tier == DataTier.SECRET
+        or (r.derived_from_id is not None and r.conversion_approved_at is None)
+        for r in records
+    ):
         return REDACTED_FIELDS
     return ()
 

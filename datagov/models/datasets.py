@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from datagov.choices import ConversionMethod, DataTier, StorageLocation
 from datagov.policy import tier_rule
-from jvtracker.choices import Industry
+from jvtracker.choices import Industry, OrganizationKind
 from jvtracker.common.models import localized
 from jvtracker.common.text import listing
 from jvtracker.models import Organization
@@ -23,7 +23,9 @@ REDACTED = "—"
 
 
 class RedactingIterable(ModelIterable):
-    """Yields datasets with a secret dataset's description and storage details blanked.
+    """Yields datasets with a secret dataset's description, storage details and conversion
+    note blanked; secret by its effective tier, so an unapproved derivative of secret data
+    is as private as its source.
 
     Used by the selectors for readers who may see that a secret dataset exists but not
     what it holds or where it lives (policy staff). A redacted instance refuses to save.
@@ -34,14 +36,14 @@ class RedactingIterable(ModelIterable):
             # A source loaded alongside (select_related) is as private as the dataset.
             source = dataset._state.fields_cache.get("derived_from")
             for item in (dataset, source):
-                if item is not None and item.tier == DataTier.SECRET:
-                    item.description_ja = item.description_en = REDACTED
-                    item.storage_detail = REDACTED
+                if item is not None and item.effective_tier == DataTier.SECRET:
+                    for name in REDACTED_FIELDS:
+                        setattr(item, name, REDACTED)
                     item.is_redacted = True
             yield dataset
 
 
-REDACTED_FIELDS = ("description_ja", "description_en", "storage_detail")
+REDACTED_FIELDS = ("description_ja", "description_en", "storage_detail", "conversion_note")
 
 
 def _referenced(expression) -> list[str]:
@@ -245,6 +247,18 @@ class DataAsset(models.Model):
                 }
             )
         if self.derived_from_id is not None:
+            source = self.derived_from
+            # A member derives only from its own data; the JV from anyone's (its synthetic
+            # data). Otherwise a partner would read another member's dataset code and tier
+            # on their own row.
+            if (
+                self.provider_id is not None
+                and source.provider_id != self.provider_id
+                and self.provider.kind != OrganizationKind.JOINT_VENTURE
+            ):
+                errors.setdefault("derived_from", []).append(
+                    _("A member's dataset can only be derived from that member's own datasets.")
+                )
             if not self.conversion_method:
                 errors.setdefault("conversion_method", []).append(
                     _("A derived dataset must say how it was converted.")

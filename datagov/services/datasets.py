@@ -38,6 +38,22 @@ def dataset_save(*, dataset: DataAsset, actor: User | None) -> DataAsset:
         # stored one (a new dataset has none).
         dataset.conversion_approved_by_id = previous.conversion_approved_by_id if previous else None
         dataset.conversion_approved_at = previous.conversion_approved_at if previous else None
+        # Nor may they loosen it sideways: unlinking an unapproved derivative from its
+        # secret source, or pointing it at a laxer one, would make it count as public.
+        if (
+            previous is not None
+            and dataset.tier in DataTier.values
+            and dataset.effective_tier.rank < previous.effective_tier.rank
+        ):
+            raise ValidationError(
+                {
+                    "derived_from": _(
+                        "Only the PMO may make a dataset's effective tier less strict; "
+                        "it is %(tier)s through its source."
+                    )
+                    % {"tier": previous.effective_tier.label}
+                }
+            )
     if previous is not None and previous.conversion_approved_at is not None:
         conversion = ("derived_from_id", "conversion_method", "dp_epsilon", "tier")
         if any(getattr(previous, f) != getattr(dataset, f) for f in conversion):

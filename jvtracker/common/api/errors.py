@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError
 from django.http import Http404
@@ -110,6 +116,13 @@ def api_error_response(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, IntegrityError):
         exc = Conflict(
             _("The change conflicts with one made at the same moment; read the data again.")
+        )
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return _error(
+            "too_large",
+            _("The request has too many fields or files."),
+            [],
+            status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, RequestDataTooBig):
         # A view may say what to send instead (the bulk ingest: fewer rows).
