@@ -30,6 +30,7 @@ from datagov.models import (
     SignedDocument,
     TrainingRun,
 )
+from jvtracker.common.api.representation import prefetched_list
 from jvtracker.models import User
 from jvtracker.roles import reading_role
 
@@ -92,19 +93,19 @@ def contract_transitions(contract: DataContract) -> QuerySet[ContractTransition]
 
 def contract_details_prefetch(user: User) -> list[Prefetch]:
     """What a list of contracts shows of each, loaded for all of them at once: the datasets
-    ``user`` may see, the status log in :func:`contract_transitions`' order, and the signed
-    documents newest first (``contract.transitions.all()`` and so on)."""
+    ``user`` may see (``contract.datasets.all()``), the status log in
+    :func:`contract_transitions`' order and the signed documents newest first (as lists,
+    ``contract.transitions_prefetched`` and ``contract.documents_prefetched``, which the
+    API's serializers read in place of the managers)."""
     return [
         Prefetch("datasets", queryset=datasets_visible_to(user).order_by("code")),
-        Prefetch(
+        prefetched_list(
             "transitions",
-            queryset=ContractTransition.objects.select_related("actor").order_by("at", "pk"),
+            ContractTransition.objects.select_related("actor").order_by("at", "pk"),
         ),
-        Prefetch(
+        prefetched_list(
             "documents",
-            queryset=SignedDocument.objects.select_related("uploaded_by").order_by(
-                "-uploaded_at", "-pk"
-            ),
+            SignedDocument.objects.select_related("uploaded_by").order_by("-uploaded_at", "-pk"),
         ),
     ]
 

@@ -28,6 +28,7 @@ from datagov.selectors import (
     templates_visible_to,
 )
 from jvtracker.common.api.serializers import (
+    ReadModelSerializer,
     StrictModelSerializer,
     StrictSerializer,
     VisiblePrimaryKeyRelatedField,
@@ -195,7 +196,7 @@ class TemplateDocumentQuerySerializer(StrictSerializer):
 # ------------------------------------------------------------------------------ contracts
 
 
-class ContractTransitionSerializer(serializers.ModelSerializer):
+class ContractTransitionSerializer(ReadModelSerializer):
     actor = username(allow_null=True, help_text=_("Null when the system made the change."))
 
     class Meta:
@@ -204,7 +205,7 @@ class ContractTransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SignedDocumentSerializer(serializers.ModelSerializer):
+class SignedDocumentSerializer(ReadModelSerializer):
     uploaded_by = username()
 
     class Meta:

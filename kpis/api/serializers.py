@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from jvtracker.common.api.serializers import StrictModelSerializer, VisibleSlugRelatedField
+from jvtracker.common.api.serializers import (
+    ReadModelSerializer,
+    StrictModelSerializer,
+    StrictSerializer,
+    VisibleSlugRelatedField,
+)
 from jvtracker.models import User
 from jvtracker.selectors import organizations_visible_to
 from kpis.choices import Direction, Status, Unit
@@ -149,7 +154,7 @@ class StageGateReferenceField(serializers.Field):
         return gate.code
 
 
-class KPITargetSerializer(serializers.ModelSerializer):
+class KPITargetSerializer(ReadModelSerializer):
     gate = serializers.IntegerField(source="gate_id", read_only=True)
     gate_code = serializers.CharField(
         source="gate.code", read_only=True, help_text=_("e.g. FY2027, FY2028-MID.")
@@ -197,7 +202,7 @@ class KPIDefinitionSerializer(StrictModelSerializer):
         ]
 
 
-class GateQuerySerializer(serializers.Serializer):
+class GateQuerySerializer(StrictSerializer):
     gate = StageGateReferenceField(
         required=False,
         help_text=_("The gate's code (e.g. FY2027) or id; by default the next gate to review."),
@@ -254,7 +259,7 @@ class GateStatusSerializer(serializers.Serializer):
     kpis = KPIStatusSerializer(many=True)
 
 
-class SeriesQuerySerializer(serializers.Serializer):
+class SeriesQuerySerializer(StrictSerializer):
     subject = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -287,7 +292,7 @@ class KPISeriesSerializer(serializers.Serializer):
 # --------------------------------------------------------------- measurements, batches
 
 
-class MeasurementSerializer(serializers.ModelSerializer):
+class MeasurementSerializer(ReadModelSerializer):
     kpi = serializers.SlugRelatedField(
         slug_field="code", read_only=True, help_text=_("The KPI's code.")
     )
@@ -325,7 +330,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
             return None
 
 
-class IngestBatchSerializer(serializers.ModelSerializer):
+class IngestBatchSerializer(ReadModelSerializer):
     submitted_by = serializers.SlugRelatedField(
         slug_field="username",
         read_only=True,

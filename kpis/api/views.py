@@ -16,21 +16,22 @@ about the whole request.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jvtracker.common.api.errors import BodyTooLarge, ErrorSerializer  # noqa: F401
+from jvtracker.common.api.filters import StrictFilterBackend
+from jvtracker.common.api.pagination import CursorPagePagination
 from jvtracker.common.api.parsers import LimitedJSONParser
+from jvtracker.common.api.representation import prefetched_list
 from jvtracker.common.api.viewsets import ServiceViewSet
 from jvtracker.models import Organization
 from jvtracker.roles import reading_role
@@ -187,13 +188,12 @@ ERROR_EXAMPLE = {
 }
 
 
-class MeasurementCursorPagination(CursorPagination):
+class MeasurementCursorPagination(CursorPagePagination):
     """Pages of at most ``API_MAX_PAGE_SIZE`` measurements, newest first, linked by an
     opaque cursor: no COUNT over millions of rows, and no page shifts while batches arrive.
     The order is fixed (the id, which is indexed and unique) so a cursor is a plain seek."""
 
     ordering = "-id"
-    page_size_query_param = "page_size"
 
     def __init__(self) -> None:
         # Read per request (the paginator is made per view), not frozen at import.
@@ -219,7 +219,7 @@ class MeasurementView(ListModelMixin, GenericAPIView):
         }
 
     pagination_class = MeasurementCursorPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = MeasurementFilterSet
 
     def get_serializer_class(self) -> type:
@@ -362,7 +362,7 @@ class KPIDefinitionViewSet(ServiceViewSet):
         targets = KPITarget.objects.select_related("gate").order_by(
             "gate__review_date", "gate__kind"
         )
-        return kpis.prefetch_related(Prefetch("targets", queryset=targets))
+        return kpis.prefetch_related(prefetched_list("targets", targets))
 
     def save_object(self, instance: KPIDefinition, data: dict, *, created: bool) -> KPIDefinition:
         return kpi_save(kpi=instance, actor=self.request.user)

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jvtracker.common.api.representation import FastRepresentationMixin
 from jvtracker.models import User
 
 
@@ -77,8 +78,14 @@ class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
     pass
 
 
-class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+class StrictModelSerializer(
+    StrictSerializerMixin, FastRepresentationMixin, serializers.ModelSerializer
+):
     pass
+
+
+class ReadModelSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    """A nested, read-only model serializer, read as fast as the strict ones."""
 
 
 @extend_schema_field(OpenApiTypes.STR)
