@@ -36,8 +36,13 @@ class DataContractFilterSet(django_filters.FilterSet):
     )
     # An id, not a ModelChoiceFilter: "not a valid choice" would tell a partner which
     # draft template ids exist.
+    # A whole number a database id can be: a larger one failed in the database driver.
     template = django_filters.NumberFilter(
-        field_name="template_id", label=_("Template version (id)")
+        field_name="template_id",
+        label=_("Template version (id)"),
+        min_value=1,
+        max_value=2**63 - 1,
+        decimal_places=0,
     )
     template_code = django_filters.CharFilter(
         field_name="template__code", label=_("Template code (any version)")

@@ -33,7 +33,9 @@ class BoundedIsoDateTimeField(IsoDateTimeField):
                 code="out_of_range",
                 params={"first": EARLIEST_YEAR, "last": LATEST_YEAR},
             )
-        return moment
+        # In UTC: PostgreSQL refuses an offset beyond ±15:59, which ISO 8601 (and Python)
+        # allow up to ±23:59 (a 500 for ?received_at__gte=2027-01-01T00:00+22:50).
+        return None if moment is None else moment.astimezone(dt.UTC)
 
 
 class InstantFilter(filters.IsoDateTimeFilter):

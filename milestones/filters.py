@@ -28,6 +28,11 @@ class MilestoneFilterSet(django_filters.FilterSet):
 
 
 class StageGateFilterSet(django_filters.FilterSet):
+    # A whole year: NumberFilter alone would take 2027.5.
+    fiscal_year = django_filters.NumberFilter(
+        label=_("fiscal year"), min_value=1, max_value=32767, decimal_places=0
+    )
+
     class Meta:
         model = StageGate
         fields = ["fiscal_year", "kind", "decision"]

@@ -52,6 +52,7 @@ class GateCriterionSerializer(serializers.ModelSerializer):
     kpi = serializers.SlugRelatedField(
         slug_field="code",
         read_only=True,
+        allow_null=True,
         help_text=_("The KPI the criterion is bound to, by code; null when none."),
     )
 

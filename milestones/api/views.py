@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jvtracker.common.api.filters import StrictFilterBackend
 from jvtracker.common.api.viewsets import ServiceViewSet
 from milestones.api.serializers import (
     MilestoneSerializer,
@@ -127,7 +127,7 @@ class RiskViewSet(ServiceViewSet):
     selector = risks_visible_to
     serializer_class = RiskSerializer
     filterset_class = RiskFilterSet
-    filter_backends = [DjangoFilterBackend, RiskOrderingFilter]
+    filter_backends = [StrictFilterBackend, RiskOrderingFilter]
     ordering_fields = ["score", "review_date", "code"]
     ordering = ["-score", "code"]
     http_method_names = WRITABLE

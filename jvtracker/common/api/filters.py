@@ -25,20 +25,29 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         errors: dict[str, list[str]] = {}
         for name, filter_ in (filterset_class.base_filters if filterset_class else {}).items():
-            if name not in request.query_params:
-                continue
-            repeatable = isinstance(filter_, django_filters.MultipleChoiceFilter)
-            messages = query_errors(request, name, repeatable=repeatable)
-            if isinstance(filter_, django_filters.BooleanFilter) and any(
-                value not in BOOLEAN_VALUES and value != ""
-                for value in request.query_params.getlist(name)
-            ):
-                messages.append(_("Give true or false."))
-            if messages:
-                errors[name] = messages
+            for param in _parameters(name, filter_):
+                if param not in request.query_params:
+                    continue
+                repeatable = isinstance(filter_, django_filters.MultipleChoiceFilter)
+                messages = query_errors(request, param, repeatable=repeatable)
+                if isinstance(filter_, django_filters.BooleanFilter) and any(
+                    value not in BOOLEAN_VALUES and value != ""
+                    for value in request.query_params.getlist(param)
+                ):
+                    messages.append(_("Give true or false."))
+                if messages:
+                    errors[param] = messages
         ordering = getattr(view, "ordering_fields", None) and "ordering"
         if ordering and len(request.query_params.getlist(ordering)) > 1:
             errors[ordering] = [_("Give this parameter once.")]
         if errors:
             raise exceptions.ValidationError(errors)
         return super().filter_queryset(request, queryset, view)
+
+
+def _parameters(name: str, filter_: django_filters.Filter) -> list[str]:
+    """The query parameters ``filter_`` reads: its name, or for a range its suffixed names
+    (``expiry_date_after``, ``expiry_date_before``)."""
+    widget = filter_.extra.get("widget") or getattr(filter_.field_class, "widget", None)
+    suffixes = getattr(widget, "suffixes", None)
+    return [f"{name}_{suffix}" for suffix in suffixes] if suffixes else [name]

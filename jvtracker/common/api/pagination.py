@@ -39,6 +39,17 @@ class PagePagination(pagination.PageNumberPagination):
         return 1 if number is None else number
 
 
+class CursorPagePagination(pagination.CursorPagination):
+    """Cursor pages whose ``?page_size=`` is held to PagePagination's rules (a whole
+    number from 1, given once; at most ``API_MAX_PAGE_SIZE``)."""
+
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request: Request) -> int:
+        size = _positive(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+
 def _positive(request: Request, name: str) -> int | None:
     value = single_value(request, name)
     if value is None:
