@@ -586,6 +586,7 @@ def test_approving_a_synthetic_conversion_records_the_pmo_and_refuses_non_deriva
 ):
     derivative = DataAssetFactory(
         code="worker-video-dp",
+        provider=secret_dataset.provider,
         derived_from=secret_dataset,
         conversion_method="differential_privacy",
         dp_epsilon=1,
