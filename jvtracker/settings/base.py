@@ -226,7 +226,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "jvtracker.common.api.pagination.PagePagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "jvtracker.common.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "jvtracker.common.api.schema.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "jvtracker.common.api.errors.api_error_response",

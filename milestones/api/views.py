@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from jvtracker.common.api.filters import StrictFilterBackend
+from jvtracker.common.api.filters import StrictFilterBackend, StrictOrderingFilter
 from jvtracker.common.api.viewsets import ServiceViewSet
 from milestones.api.serializers import (
     MilestoneSerializer,
@@ -105,7 +104,7 @@ class StageGateViewSet(ServiceViewSet):
         return Response(self.get_serializer(gate).data)
 
 
-class RiskOrderingFilter(OrderingFilter):
+class RiskOrderingFilter(StrictOrderingFilter):
     """``?ordering=score`` orders by the annotated ``risk_score`` (likelihood × impact):
     the model's ``score`` property keeps an annotation from taking its name."""
 

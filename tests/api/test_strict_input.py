@@ -203,3 +203,31 @@ def test_an_instant_with_an_offset_postgresql_refuses_is_read_in_utc(world):
     # ISO 8601 allows offsets to ±23:59, PostgreSQL only to ±15:59: this was a 500 there.
     response = _get(world, f"{V1}/ingest-batches/", {"received_at__gte": "2027-01-01T00:00+22:50"})
     assert response.status_code == 200, response.content[:500]
+
+
+@pytest.mark.parametrize("position", ["abc", "1.5", "%00", "99999999999999999999"])
+def test_a_forged_measurement_cursor_is_a_404_not_a_server_error(world, position):
+    import base64
+
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+    assert_error(_get(world, "/api/v1/measurements/", {"cursor": cursor}), 404, "not_found")
+
+
+@pytest.mark.parametrize("ordering", ["nonsense", "-notes", "code,", "reference,title"])
+def test_an_ordering_the_list_does_not_offer_is_a_400_naming_ordering(world, ordering):
+    response = _get(world, "/api/v1/contracts/", {"ordering": ordering})
+
+    assert_error(response, 400, "invalid", field="ordering")
+
+
+def test_too_many_multipart_fields_answer_the_error_shape(world, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    body = {f"field{n}": "x" for n in range(10)}
+
+    draft = world.rows["contract"]["a"]
+
+    response = world.client("pmo").post(
+        f"/api/v1/contracts/{draft.pk}/document/", body, format="multipart"
+    )
+
+    assert_error(response, 400, "too_large")

@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
 from jvtracker.common.api.query import query_errors
@@ -51,3 +52,28 @@ def _parameters(name: str, filter_: django_filters.Filter) -> list[str]:
     widget = filter_.extra.get("widget") or getattr(filter_.field_class, "widget", None)
     suffixes = getattr(widget, "suffixes", None)
     return [f"{name}_{suffix}" for suffix in suffixes] if suffixes else [name]
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """``?ordering=`` among the view's ``ordering_fields``: an unknown term is a 400 naming
+    ``ordering``, where DRF would quietly answer in the default order."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request) -> list[str]:
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        unknown = [term for term in fields if term not in valid]
+        if unknown:
+            choices = sorted(
+                name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+            )
+            raise exceptions.ValidationError(
+                {
+                    "ordering": [
+                        _(
+                            "Cannot order by %(terms)s; choose among %(fields)s "
+                            "(“-” first for descending)."
+                        )
+                        % {"terms": ", ".join(unknown) or "“”", "fields": ", ".join(choices)}
+                    ]
+                }
+            )
+        return valid

@@ -49,6 +49,20 @@ class CursorPagePagination(pagination.CursorPagination):
         size = _positive(request, self.page_size_query_param)
         return self.page_size if size is None else min(size, self.max_page_size)
 
+    def decode_cursor(self, request: Request):
+        # A cursor is opaque but forgeable: a position the ordering column cannot hold
+        # ("abc", "1.5" for an id) would reach the database and fail there.
+        cursor = super().decode_cursor(request)
+        ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
+        position = cursor.position if cursor is not None else None
+        if (
+            position is not None
+            and ordering.lstrip("-") in ("id", "pk")
+            and not (position.isascii() and position.isdigit() and int(position) < 2**63)
+        ):
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
+
 
 def _positive(request: Request, name: str) -> int | None:
     value = single_value(request, name)

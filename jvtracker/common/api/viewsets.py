@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 from django.db import models
 from rest_framework import mixins
-from rest_framework.filters import OrderingFilter
 from rest_framework.viewsets import GenericViewSet
 
-from jvtracker.common.api.filters import StrictFilterBackend
+from jvtracker.common.api.filters import StrictFilterBackend, StrictOrderingFilter
 from jvtracker.common.api.permissions import RolePermissions
 from jvtracker.models import User
 
@@ -31,7 +30,7 @@ class ServiceViewSet(
 
     selector: Callable[[User], models.QuerySet]
     permission_classes = [RolePermissions]
-    filter_backends = [StrictFilterBackend, OrderingFilter]
+    filter_backends = [StrictFilterBackend, StrictOrderingFilter]
 
     def get_queryset(self) -> models.QuerySet:
         # A staticmethod-like call: the selector is stored as a plain function.
