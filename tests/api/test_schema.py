@@ -30,7 +30,13 @@ def make_schema(tmp_path_factory) -> tuple[subprocess.CompletedProcess, str]:
     """What ``make schema`` runs (same settings, English, validating, failing on any
     warning), written to a scratch file: (the process, the document it wrote)."""
     target = tmp_path_factory.mktemp("schema") / "openapi.yaml"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jvtracker.settings.local"}
+    # As the Makefile: PostgreSQL's integer ranges (production's), whatever database the
+    # suite runs on; generating the schema opens no connection.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jvtracker.settings.local",
+        "DATABASE_URL": "postgres://localhost/jvtracker",
+    }
     process = subprocess.run(
         [
             sys.executable,
