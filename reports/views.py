@@ -35,6 +35,12 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
     if report.status != ReportStatus.SUCCEEDED:
         return _not_ready(request, report)
+    return report_file_response(report, request.user)
+
+
+def report_file_response(report: Report, user) -> FileResponse:
+    """A succeeded report's PDF as an attachment, its download logged first; the page and
+    the API both send it this way. 404 when the file is missing from storage."""
     try:
         handle = report.file.open("rb")
     except FileNotFoundError:
@@ -42,7 +48,7 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
         logger.error("Report %s is missing from storage (%s).", report.reference, report.file.name)
         raise Http404(_("The report's PDF is missing from storage.")) from None
     try:
-        report_download_record(report=report, user=request.user)
+        report_download_record(report=report, user=user)
     except BaseException:
         handle.close()
         raise

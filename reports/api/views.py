@@ -9,10 +9,7 @@ through ``report_download_record`` before the first byte is sent.
 
 from __future__ import annotations
 
-import logging
-
-from django.http import FileResponse, Http404
-from django.utils.cache import patch_cache_control
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -30,9 +27,8 @@ from reports.choices import ReportStatus, RequestChannel
 from reports.filters import ReportFilterSet
 from reports.models import Report
 from reports.selectors import reports_visible_to
-from reports.services import report_download_record, report_request
-
-logger = logging.getLogger(__name__)
+from reports.services import report_request
+from reports.views import report_file_response
 
 
 @extend_schema_view(
@@ -103,29 +99,7 @@ class ReportViewSet(ServiceViewSet):
         report = self.get_object()
         if report.status != ReportStatus.SUCCEEDED:
             raise Conflict(_not_ready_message(report))
-        try:
-            handle = report.file.open("rb")
-        except FileNotFoundError:
-            # verify_reports lists it too; the download log keeps no entry for a file not sent.
-            logger.error(
-                "Report %s is missing from storage (%s).", report.reference, report.file.name
-            )
-            raise Http404(_("The report's PDF is missing from storage.")) from None
-        try:
-            report_download_record(report=report, user=request.user)
-        except BaseException:
-            handle.close()
-            raise
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=report.download_name(),
-            content_type="application/pdf",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        # Evidence for one signed-in user: no shared cache may keep a copy.
-        patch_cache_control(response, private=True, no_store=True)
-        return response
+        return report_file_response(report, request.user)
 
 
 def _not_ready_message(report: Report) -> str:
