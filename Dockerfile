@@ -18,8 +18,9 @@ RUN apt-get update \
 
 WORKDIR /app
 
-COPY requirements.lock ./
-RUN pip install --require-hashes -r requirements.lock
+COPY requirements-pip.lock requirements.lock ./
+RUN pip install --require-hashes -r requirements-pip.lock \
+    && pip install --require-hashes -r requirements.lock
 
 COPY . .
 

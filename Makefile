@@ -71,9 +71,11 @@ help:
 	@echo "make lock   regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make clean  remove the virtualenv, var/, artifacts/, compiled translations and caches"
 
-$(VENV)/pyvenv.cfg:
+$(VENV)/pyvenv.cfg: requirements-pip.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "ERROR: $(PYTHON) not found on PATH." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-pip.lock \
+		|| { rm -rf $(VENV); exit 1; }
 
 $(RUNTIME_STAMP): requirements.lock $(VENV)/pyvenv.cfg
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
