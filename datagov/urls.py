@@ -9,7 +9,9 @@ app_name = "datagov"
 urlpatterns = [
     path("", views.document_list, name="documents"),
     path("contracts/", views.contract_list, name="contracts"),
+    path("contracts/new/", views.contract_new, name="contract-new"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path("datasets/", views.dataset_list, name="datasets"),
     path(
         "contracts/<int:pk>/documents/",
         views.contract_document_upload,

@@ -260,3 +260,11 @@ def _back_to(contract: DataContract) -> HttpResponseRedirect:
     response = redirect("datagov:contract", pk=contract.pk)
     response.status_code = 303
     return response
+
+
+def contract_new(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+def dataset_list(request: HttpRequest) -> HttpResponse:
+    raise Http404

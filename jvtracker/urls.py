@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from jvtracker.views import home
+from jvtracker.views import dashboard, home
 
 admin.site.site_header = _("jvtracker: Japan AI foundation-model programme")
 admin.site.site_title = _("jvtracker")
@@ -12,6 +12,9 @@ admin.site.index_title = _("Programme administration")
 
 urlpatterns = [
     path("", home, name="home"),
+    path("dashboard/", dashboard, name="dashboard"),
+    path("programme/", include("milestones.page_urls", namespace="programme")),
+    path("kpis/", include("kpis.urls", namespace="kpis")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the admin's own urls: the admin ends in a catch-all.
     path("admin/", include("milestones.urls")),

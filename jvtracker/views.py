@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import defaults
 
 
 def home(request: HttpRequest) -> HttpResponseRedirect:
-    """Staff (PMO, policy staff) to the admin; partners, who are not staff, to their
-    documents; anyone not signed in to the login page that serves both."""
+    """Partners to their organization's contracts, the PMO and policy staff to the
+    programme dashboard; anyone not signed in to the login page that serves both."""
     if not request.user.is_authenticated:
         return redirect("login")
-    if request.user.is_staff:
-        return redirect("admin:index")
-    return redirect("datagov:documents")
+    if request.user.is_partner:
+        return redirect("datagov:contracts")
+    return redirect("dashboard")
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    raise Http404  # filled in by the dashboard work
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -67,3 +67,11 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         logger.error("Evidence file %s is missing from storage (%s).", pk, evidence.file.name)
         raise Http404(_("The file is missing from storage.")) from None
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+
+
+def timeline_page(request: HttpRequest, **kwargs) -> TemplateResponse:
+    raise Http404
+
+
+def gate_page(request: HttpRequest, code: str) -> TemplateResponse:
+    raise Http404

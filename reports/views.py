@@ -73,3 +73,11 @@ def _not_ready(request: HttpRequest, report: Report) -> TemplateResponse:
         "report": report,
     }
     return TemplateResponse(request, "admin/reports/report/not_ready.html", context, status=409)
+
+
+def report_list(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404

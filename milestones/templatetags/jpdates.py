@@ -9,11 +9,14 @@ same the admin uses for read-only dates.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from jvtracker.common.fiscal import FiscalYear
 from milestones.choices import DatePrecision
 
 register = template.Library()
@@ -48,3 +51,20 @@ def span_label(
 def jdate(day: dt.date | None, precision: str = DatePrecision.DAY) -> str:
     """``{{ milestone.due_date|jdate:milestone.date_precision }}``."""
     return date_label(day, precision)
+
+
+@register.filter
+def fiscal_year(day: dt.date | None) -> str:
+    """``{{ gate.review_date|fiscal_year }}``: 2027年度 in Japanese, FY2027 in English."""
+    return FiscalYear.of(day).label() if day else ""
+
+
+@register.filter
+def yen(amount: int | float | Decimal | None) -> str:
+    """An amount in yen with thousands separators: 1,200,000円 in Japanese, ¥1,200,000 in
+    English."""
+    if amount is None or amount == "":
+        return ""
+    grouped = f"{round(Decimal(amount)):,}"
+    language = get_language() or "ja"
+    return f"{grouped}円" if language.startswith("ja") else f"¥{grouped}"

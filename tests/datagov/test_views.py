@@ -213,7 +213,7 @@ def test_a_partner_signs_in_on_the_plain_login_page_and_lands_on_their_documents
     assert page.status_code == 200
     assert 'id="login-form"' in page.content.decode()
     assert response.status_code == 302
-    assert client.get(response["Location"])["Location"] == reverse("datagov:documents")
+    assert client.get(response["Location"])["Location"] == reverse("datagov:contracts")
 
 
 def test_the_front_door_sends_each_role_where_its_work_is(client, partner):
@@ -221,9 +221,9 @@ def test_the_front_door_sends_each_role_where_its_work_is(client, partner):
 
     assert client.get("/")["Location"] == reverse("login")
     client.force_login(partner)
-    assert client.get("/")["Location"] == reverse("datagov:documents")
+    assert client.get("/")["Location"] == reverse("datagov:contracts")
     client.force_login(PMOUserFactory())
-    assert client.get("/")["Location"] == reverse("admin:index")
+    assert client.get("/")["Location"] == reverse("dashboard")
 
 
 def test_logging_out_returns_to_the_login_page(client, partner):
