@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from jvtracker.login import admin_login, site_login_view
 from jvtracker.views import dashboard, home
 
 admin.site.site_header = _("jvtracker: Japan AI foundation-model programme")
@@ -17,21 +18,11 @@ urlpatterns = [
     path("kpis/", include("kpis.urls", namespace="kpis")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the admin's own urls: the admin ends in a catch-all.
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", include("milestones.urls")),
     path("admin/", admin.site.urls),
     # Partners are not staff: they sign in here, not through the admin's login.
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True,
-            extra_context={
-                "site_header": admin.site.site_header,
-                "site_title": admin.site.site_title,
-                "title": _("Log in"),
-            },
-        ),
-        name="login",
-    ),
+    path("accounts/login/", site_login_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("datagov/", include("datagov.urls")),
     path("reports/", include("reports.urls", namespace="reports")),

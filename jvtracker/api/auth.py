@@ -55,8 +55,9 @@ class LoginUsernameThrottle(SimpleRateThrottle):
     scope = "login_username"
 
     def get_cache_key(self, request: Request, view) -> str | None:
-        data = request.data if isinstance(request.data, dict) else {}
-        username = data.get("username")
+        # The API's parsed body, or a sign-in page's form.
+        data = getattr(request, "data", request.POST)
+        username = data.get("username") if hasattr(data, "get") else None
         if not isinstance(username, str) or not username:
             return None
         # A digest: a fixed-length key whatever the name (cache backends limit key length).

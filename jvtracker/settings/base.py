@@ -97,6 +97,9 @@ LOGIN_REDIRECT_URL = "home"
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switch's choice outlives the browser session: a year, as a cookie, so it
+# holds on the login page too, before anyone is known.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

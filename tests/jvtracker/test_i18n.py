@@ -45,3 +45,12 @@ def test_the_language_switch_turns_the_admin_to_english_and_persists(client):
     assert switched.status_code == 302
     assert "Stage gates" in page and "ステージゲート" not in page
     assert "Stage gates" in later
+
+
+@pytest.mark.django_db
+def test_the_chosen_language_is_kept_for_a_year_not_only_for_the_browser_session(client):
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+
+    cookie = switched.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert int(cookie["max-age"]) >= 365 * 24 * 60 * 60
