@@ -211,7 +211,7 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Organization and role"), {"fields": ("organization", "role")}),
+        (_("Organization and role"), {"fields": ("organization", "role", "language")}),
         (
             _("Permissions"),
             {
@@ -234,6 +234,7 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
                     "email",
                     "organization",
                     "role",
+                    "language",
                     "usable_password",
                     "password1",
                     "password2",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jvtracker.api.auth import LoginAddressThrottle, LoginUsernameThrottle
+from jvtracker.language import remember_language
 
 
 def login_wait(request: HttpRequest) -> int | None:
@@ -31,6 +32,11 @@ def login_wait(request: HttpRequest) -> int | None:
 class ThrottledLoginView(auth_views.LoginView):
     """Django's login view; beyond the limit it answers 429 with the form, the username
     kept and the reason above it, without checking the password."""
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        remember_language(self.request, response)
+        return response
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         wait = login_wait(request)

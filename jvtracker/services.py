@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +55,18 @@ def user_save(*, user: User, actor: User | None, password: str | None = None) ->
     user.is_staff = user.is_superuser or user.role in (Role.PMO, Role.POLICY)
     validated_save(user, actor=actor)
     user_sync_role_group(user=user)
+    return user
+
+
+def user_language_save(*, user: User, language: str) -> User:
+    """Remember the language a user chose, for their next sign-in and their emails; in
+    history as their own change."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose Japanese or English.")})
+    if user.language != language:
+        user.language = language
+        user._change_reason = "language chosen"
+        validated_save(user, actor=user)
     return user
 
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from jvtracker.language import language_switch
 from jvtracker.login import admin_login, site_login_view
 from jvtracker.views import dashboard, home
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("dashboard/", dashboard, name="dashboard"),
     path("programme/", include("milestones.page_urls", namespace="programme")),
     path("kpis/", include("kpis.urls", namespace="kpis")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_switch, name="set_language"),
     # Before the admin's own urls: the admin ends in a catch-all.
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", include("milestones.urls")),

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from jvtracker.common.storage import private_storage
 from jvtracker.models import User
+from jvtracker.notifications import notify
 from jvtracker.roles import Role, reading_role
 from milestones.models import StageGate
 from milestones.selectors import programme_current
@@ -209,6 +210,7 @@ def _finish_failed(report: Report, reason: str) -> None:
     report.error = reason[:MAX_ERROR_LENGTH]
     report._change_reason = "failed"
     report.save()
+    _notify_finished(report)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -277,7 +279,14 @@ def _store(report_id: int, data: bytes, pages: int) -> Report | None:
             private_storage().delete(stored_name)
         raise
     logger.info("Report %s stored as %s (%s pages)", report.reference, stored_name, pages)
+    _notify_finished(report)
     return report
+
+
+def _notify_finished(report: Report) -> None:
+    """Tell the person who asked that their report is ready, or why it is not."""
+    if report.requested_by_id is not None:
+        notify([report.requested_by], "report_finished", {"report": report})
 
 
 def report_fail(*, report_id: int, reason: str) -> Report | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,9 +16,11 @@ from datagov.choices import ContractStatus, TemplateStatus
 from datagov.models import ContractTransition, DataAsset, DataContract, SignedDocument
 from datagov.services.access import require_own_organization, require_pmo
 from datagov.services.decisions import tier_label
+from jvtracker.choices import Role
 from jvtracker.common.services import private_file_save, validated_save
 from jvtracker.common.uploads import inspect_pdf
 from jvtracker.models import User
+from jvtracker.notifications import notify
 
 EDITABLE_STATUSES = (ContractStatus.DRAFT,)
 
@@ -147,7 +150,26 @@ def _transition(
     contract._change_reason = f"{transition.from_status} → {to_status}"
     validated_save(contract, actor=actor)
     transition.save()
+    notify(
+        _transition_recipients(contract, to_status),
+        "contract_transition",
+        {
+            "contract": contract,
+            "transition": transition,
+        },
+    )
     return contract
+
+
+def _transition_recipients(contract: DataContract, to_status: str) -> QuerySet[User]:
+    """Who hears of a step: the PMO of a submission, which awaits them; the provider's
+    people of a decision on their contract. Starting a review tells nobody anything new."""
+    active = User.objects.filter(is_active=True).exclude(email="")
+    if to_status == ContractStatus.SUBMITTED:
+        return active.filter(Q(role=Role.PMO) | Q(is_superuser=True))
+    if to_status == ContractStatus.UNDER_REVIEW:
+        return active.none()
+    return active.filter(organization_id=contract.provider_id, role=Role.PARTNER)
 
 
 def _locked(contract: DataContract, *allowed: str) -> DataContract:

@@ -285,6 +285,13 @@ SPECTACULAR_SETTINGS = {
 # (docker compose points CACHE_URL at Redis).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# Notifications (a contract decided, a report ready): printed to the console unless
+# EMAIL_URL names a server, e.g. smtp+tls://user:password@mail.example.jp:587.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="jvtracker <noreply@jvtracker.invalid>")
+# Where the links in emails point: the address people reach the tracker at.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # Reverting from the history page goes through the same admin save (and so the same
 # service) as an edit; the admin requires the change permission for it.
 SIMPLE_HISTORY_REVERT_DISABLED = False

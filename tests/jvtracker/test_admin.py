@@ -43,6 +43,7 @@ def _user_add_data(organization: Organization, **fields) -> dict[str, str]:
         "email": "tanaka@example.jp",
         "organization": str(organization.pk),
         "role": Role.PMO,
+        "language": "ja",
         "usable_password": "true",
         "password1": PASSWORD,
         "password2": PASSWORD,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.factories import PMOUserFactory
+from tests.factories import PartnerUserFactory, PMOUserFactory
 
 JA_CATALOGUE = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 
@@ -54,3 +54,42 @@ def test_the_chosen_language_is_kept_for_a_year_not_only_for_the_browser_session
     cookie = switched.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert cookie.value == "en"
     assert int(cookie["max-age"]) >= 365 * 24 * 60 * 60
+
+
+@pytest.mark.django_db
+def test_a_signed_in_users_choice_is_kept_on_their_account_in_history(client):
+    user = PMOUserFactory(language="ja")
+    client.force_login(user)
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/dashboard/"})
+
+    user.refresh_from_db()
+    assert user.language == "en"
+    latest = user.history.latest()
+    assert latest.language == "en" and latest.history_user == user
+
+
+@pytest.mark.django_db
+def test_signing_in_on_a_new_browser_brings_the_accounts_language(client):
+    PartnerUserFactory(username="steel-partner", language="en")
+
+    response = client.post(
+        "/accounts/login/", {"username": "steel-partner", "password": "correct-horse-battery"}
+    )
+
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert "Data contracts" in client.get("/datagov/contracts/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_language_chosen_on_the_login_page_becomes_the_accounts(client):
+    user = PartnerUserFactory(username="steel-partner", language="ja")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+
+    client.post(
+        "/accounts/login/", {"username": "steel-partner", "password": "correct-horse-battery"}
+    )
+
+    user.refresh_from_db()
+    assert user.language == "en"
