@@ -90,7 +90,7 @@ demo: $(RUNTIME_STAMP)
 	@$(compile_messages)
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
-	@echo "jvtracker demo: http://127.0.0.1:$(PORT)/admin/  (Ctrl-C to stop)"
+	@echo "jvtracker demo: http://127.0.0.1:$(PORT)/  (sign in as any user below; the admin is at /admin/; Ctrl-C to stop)"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(DEV_STAMP)
