@@ -9,4 +9,9 @@ app_name = "kpis"
 urlpatterns = [
     path("", views.board, name="board"),
     path("measurements/", views.measurements, name="measurements"),
+    path(
+        "measurements/template.csv",
+        views.measurements_template,
+        name="measurements-template",
+    ),
 ]

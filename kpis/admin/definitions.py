@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -12,16 +10,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jvtracker.admin import ExportResource
 from jvtracker.models import User
-from kpis import selectors
+from kpis import board, selectors
 from kpis.admin.base import (
     KPIServiceAdmin,
     ServiceInline,
@@ -29,7 +26,6 @@ from kpis.admin.base import (
     month_label,
     refusals_reported,
 )
-from kpis.charts import trend_svg
 from kpis.choices import Status, Unit
 from kpis.forms import GateChoiceForm
 from kpis.models import KPIDefinition, KPITarget
@@ -38,8 +34,6 @@ from kpis.services import kpi_save, kpi_target_save
 
 # The KPI change page shows this many months of each subject.
 SUBJECT_MONTHS = 12
-# A status badge's colour class when the KPI has no target at the gate.
-NO_TARGET = "no_target"
 
 
 def _save_target(target: KPITarget, actor: User) -> KPITarget:
@@ -48,7 +42,7 @@ def _save_target(target: KPITarget, actor: User) -> KPITarget:
 
 def measurements_url(kpi: KPIDefinition) -> str:
     """The measurement history, filtered to one KPI."""
-    return f"{reverse('admin:kpis_measurement_changelist')}?{urlencode({'kpi': kpi.pk})}"
+    return board.admin_history_url(kpi)
 
 
 class KPIDefinitionResource(ExportResource):
@@ -178,12 +172,8 @@ class KPIDefinitionAdmin(KPIServiceAdmin):
             if "gate" in request.GET and chosen.is_valid()
             else selectors.next_gate()
         )
-        rows = []
-        if gate is not None:
-            kpis = list(selectors.kpis_visible_to(request.user))
-            rows = [
-                self._board_row(status) for status in selectors.kpi_statuses(gate=gate, kpis=kpis)
-            ]
+        # The rows the board page shows too, with links to the admin's own pages.
+        rows = board.with_admin_links(board.board_rows(request.user, gate))
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("KPI board"),
@@ -196,32 +186,6 @@ class KPIDefinitionAdmin(KPIServiceAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/kpis/board.html", context)
-
-    def _board_row(self, status: selectors.KPIStatus) -> dict[str, Any]:
-        kpi, target = status.kpi, status.target
-        return {
-            "kpi": kpi,
-            "unit": Unit(kpi.unit).label,
-            "direction": kpi.get_direction_display(),
-            "target": kpi_value(target.target_value, kpi.unit) if target else "",
-            "amber": kpi_value(target.amber_value, kpi.unit) if target else "",
-            "value": kpi_value(status.value, kpi.unit),
-            "month": month_label(status.month) if status.month else "",
-            "status": status.status or NO_TARGET,
-            "status_label": (
-                Status(status.status).label if status.status else gettext("No target at this gate")
-            ),
-            "chart": trend_svg(
-                status.trend,
-                target=target.target_value if target else None,
-                amber=target.amber_value if target else None,
-                higher_is_better=kpi.higher_is_better,
-                status=status.status,
-                name=kpi.name,
-            ),
-            "change_url": reverse("admin:kpis_kpidefinition_change", args=[kpi.pk]),
-            "history_url": measurements_url(kpi),
-        }
 
 
 @admin.register(KPITarget)
