@@ -1,19 +1,36 @@
 """Where the timeline draws each milestone and gate: lanes, rows and fiscal-year columns.
 
-Presentation only: the data comes from milestones.selectors.programme_timeline.
+Presentation only: the data comes from milestones.selectors.programme_timeline. The admin's
+timeline and the site's programme timeline draw the same picture from
+:func:`timeline_context` (templates/milestones/partials/timeline_*.html); only where a
+mark links to differs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jvtracker.models import User
+from milestones.choices import GateDecision, GateKind, MilestoneStatus
 from milestones.models import Milestone, StageGate
-from milestones.selectors import Timeline
+from milestones.selectors import (
+    Timeline,
+    TimelineRow,
+    milestones_visible_to,
+    programme_current,
+    programme_timeline,
+    stage_gates_visible_to,
+    tracks_visible_to,
+)
 from milestones.templatetags.jpdates import date_label, span_label
 
 # Lane geometry, shared with the template's CSS through the context.
@@ -62,6 +79,16 @@ class Mark:
     @property
     def top(self) -> int:
         return LANE_PADDING_PX + self.row * ROW_PX
+
+    @property
+    def kind(self) -> str:
+        """``gate`` or ``milestone``: the drawing names each mark ``data-<kind>="<code>"``."""
+        return "gate" if isinstance(self.obj, StageGate) else "milestone"
+
+    @property
+    def code(self) -> str:
+        """The milestone's code, or the gate's (FY2027, FY2028-MID, FY2030-FINAL)."""
+        return self.obj.code
 
     @property
     def tooltip(self) -> str:
@@ -129,7 +156,22 @@ def _clamp(value: float) -> float:
     return min(100.0, max(0.0, value))
 
 
-def _milestone_mark(timeline: Timeline, milestone: Milestone) -> Mark:
+# Where a mark links to: a URL, or "" for a mark that links nowhere.
+MilestoneURL = Callable[[Milestone], str]
+GateURL = Callable[[StageGate], str]
+
+
+def admin_milestone_url(milestone: Milestone) -> str:
+    return reverse("admin:milestones_milestone_change", args=[milestone.pk])
+
+
+def admin_gate_url(gate: StageGate) -> str:
+    return reverse("admin:milestones_stagegate_change", args=[gate.pk])
+
+
+def _milestone_mark(
+    timeline: Timeline, milestone: Milestone, url: MilestoneURL = admin_milestone_url
+) -> Mark:
     start = timeline.position(milestone.window_start or milestone.due_date)
     return Mark(
         obj=milestone,
@@ -141,11 +183,11 @@ def _milestone_mark(timeline: Timeline, milestone: Milestone) -> Mark:
         detail=milestone.get_status_display(),
         note=_("Owner: %(owner)s") % {"owner": milestone.owner},
         css=f"status-{milestone.status}",
-        url=reverse("admin:milestones_milestone_change", args=[milestone.pk]),
+        url=url(milestone),
     )
 
 
-def _gate_mark(timeline: Timeline, gate: StageGate) -> Mark:
+def _gate_mark(timeline: Timeline, gate: StageGate, url: GateURL = admin_gate_url) -> Mark:
     position = _clamp(timeline.position(gate.review_date))
     decision = gate.get_decision_display()
     if gate.decision_date:
@@ -163,17 +205,25 @@ def _gate_mark(timeline: Timeline, gate: StageGate) -> Mark:
         detail=decision,
         note=gate.get_kind_display(),
         css=f"gate-{gate.kind} decision-{gate.decision}",
-        url=reverse("admin:milestones_stagegate_change", args=[gate.pk]),
+        url=url(gate),
     )
 
 
-def timeline_lanes(timeline: Timeline) -> list[Lane]:
-    """One lane per track, then one for the stage gates, each packed into rows."""
+def timeline_lanes(
+    timeline: Timeline,
+    *,
+    milestone_url: MilestoneURL = admin_milestone_url,
+    gate_url: GateURL = admin_gate_url,
+) -> list[Lane]:
+    """One lane per track, then one for the stage gates, each packed into rows. Marks
+    link into the admin unless other ``milestone_url`` / ``gate_url`` are given."""
     lanes = [
         Lane(
             label=str(row.track) if row.track else _("No track"),
             css="lane-track",
-            marks=[_milestone_mark(timeline, milestone) for milestone in row.milestones],
+            marks=[
+                _milestone_mark(timeline, milestone, milestone_url) for milestone in row.milestones
+            ],
         )
         for row in timeline.rows
     ]
@@ -181,7 +231,7 @@ def timeline_lanes(timeline: Timeline) -> list[Lane]:
         Lane(
             label=_("Stage gates"),
             css="lane-gates",
-            marks=[_gate_mark(timeline, gate) for gate in timeline.gates],
+            marks=[_gate_mark(timeline, gate, gate_url) for gate in timeline.gates],
         )
     )
     for lane in lanes:
@@ -208,3 +258,71 @@ def timeline_columns(timeline: Timeline) -> list[Column]:
                 Column(label=year.label(), left=left, width=round(right - left, 3), ticks=ticks)
             )
     return columns
+
+
+def visible_part(timeline: Timeline, user: User) -> Timeline:
+    """``timeline`` narrowed to the tracks, milestones and gates the selectors let ``user``
+    see (every reading role sees the whole programme; a user without one sees nothing)."""
+    programme = timeline.programme
+    milestones = set(
+        milestones_visible_to(user).filter(programme=programme).values_list("pk", flat=True)
+    )
+    gates = set(
+        stage_gates_visible_to(user)
+        .prefetch_related(None)
+        .filter(programme=programme)
+        .values_list("pk", flat=True)
+    )
+    tracks = set(tracks_visible_to(user).values_list("pk", flat=True))
+    rows = [
+        TimelineRow(track=row.track, milestones=[m for m in row.milestones if m.pk in milestones])
+        for row in timeline.rows
+        if row.track is None or row.track.pk in tracks
+    ]
+    return dataclasses.replace(
+        timeline,
+        rows=[row for row in rows if row.milestones],
+        gates=[gate for gate in timeline.gates if gate.pk in gates],
+    )
+
+
+def timeline_context(
+    *,
+    user: User | None,
+    milestone_url: MilestoneURL = admin_milestone_url,
+    gate_url: GateURL = admin_gate_url,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """What templates/milestones/partials/timeline_style.html and timeline_drawing.html
+    need: the current programme's lanes, columns and today's line, and the legend's keys.
+
+    ``user`` narrows the drawing to what the selectors let them see; None draws everything
+    (the admin, which checks its own permissions first). Without a programme, the context
+    has no ``programme`` (nor ``lanes``), and the page says what to do instead.
+    """
+    today = today or timezone.localdate()
+    context: dict[str, Any] = {
+        "today": today,
+        "row_px": ROW_PX,
+        "drawing_min_px": DRAWING_MIN_PX,
+        "milestone_statuses": MilestoneStatus.choices,
+        "gate_kinds": GateKind.choices,
+        "gate_decisions": GateDecision.choices,
+    }
+    programme = programme_current()
+    if programme is None:
+        return context
+    data = programme_timeline(programme)
+    if user is not None:
+        data = visible_part(data, user)
+    context.update(
+        programme=programme,
+        timeline=data,
+        lanes=timeline_lanes(data, milestone_url=milestone_url, gate_url=gate_url),
+        columns=timeline_columns(data),
+        today_position=(data.position(today) if data.start <= today <= data.end else None),
+        # The drawing starts with the fiscal year in which the window opens; the part
+        # of it before the window is shaded so an empty stretch does not look like a gap.
+        window_start_position=data.position(programme.window_start),
+    )
+    return context

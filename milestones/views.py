@@ -1,24 +1,37 @@
-"""Pages of the programme, served inside the admin: the timeline and evidence downloads.
+"""Pages of the programme.
 
-Both are wrapped in ``admin.site.admin_view`` (milestones.urls), so an anonymous or
-non-staff visitor is sent to the admin login before any of this runs.
+Inside the admin (wrapped in ``admin.site.admin_view`` by milestones.urls, so an anonymous
+or non-staff visitor is sent to the admin login first): the timeline and evidence
+downloads. Outside it (milestones.page_urls, for every signed-in user with a reading role,
+partners included): the programme timeline and each stage gate. Both timelines draw the
+same picture (milestones.timeline.timeline_context); what a user may see comes from the
+selectors, and a gate they may not see is a 404.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
-from milestones.choices import GateDecision, GateKind, MilestoneStatus
-from milestones.selectors import evidence_visible_to, programme_current, programme_timeline
-from milestones.timeline import DRAWING_MIN_PX, ROW_PX, timeline_columns, timeline_lanes
+from jvtracker.models import User
+from kpis.models import KPIDefinition, KPITarget
+from kpis.selectors import kpi_targets_visible_to, kpis_visible_to
+from milestones.models import GateCondition, GateCriterion, Milestone, StageGate
+from milestones.selectors import evidence_visible_to, stage_gate_by_code, stage_gates_visible_to
+from milestones.timeline import ROW_PX, timeline_context
+from reports.content import sections
+from reports.services import may_request_reports
 
 logger = logging.getLogger(__name__)
 
@@ -30,30 +43,12 @@ def timeline(request: HttpRequest) -> TemplateResponse:
     if not all(request.user.has_perm(perm) for perm in TIMELINE_PERMISSIONS):
         raise PermissionDenied
     request.current_app = admin.site.name
-    today = timezone.localdate()
     context = {
         **admin.site.each_context(request),
         "title": _("Timeline of milestones and gates"),
-        "today": today,
-        "row_px": ROW_PX,
-        "drawing_min_px": DRAWING_MIN_PX,
-        "milestone_statuses": MilestoneStatus.choices,
-        "gate_kinds": GateKind.choices,
-        "gate_decisions": GateDecision.choices,
+        # Marks link to their change pages; the permissions above decide who gets here.
+        **timeline_context(user=None),
     }
-    programme = programme_current()
-    if programme is not None:
-        data = programme_timeline(programme)
-        context.update(
-            programme=programme,
-            timeline=data,
-            lanes=timeline_lanes(data),
-            columns=timeline_columns(data),
-            today_position=(data.position(today) if data.start <= today <= data.end else None),
-            # The drawing starts with the fiscal year in which the window opens; the part
-            # of it before the window is shaded so an empty stretch does not look like a gap.
-            window_start_position=data.position(programme.window_start),
-        )
     return TemplateResponse(request, "milestones/timeline.html", context)
 
 
@@ -69,9 +64,109 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
 
 
-def timeline_page(request: HttpRequest, **kwargs) -> TemplateResponse:
-    raise Http404
+# ------------------------------------------------------------------ outside the admin
 
 
+def _gate_page_url(gate: StageGate) -> str:
+    return reverse("programme:gate", args=[gate.code])
+
+
+def _no_link(milestone: Milestone) -> str:
+    return ""  # milestones have no page outside the admin
+
+
+@require_safe
+@login_required
+def timeline_page(request: HttpRequest) -> TemplateResponse:
+    """The programme timeline, drawn as the admin draws it, of what the user may see; each
+    gate links to its page here, milestones to nothing."""
+    context = {
+        "title": _("Programme timeline"),
+        **timeline_context(user=request.user, milestone_url=_no_link, gate_url=_gate_page_url),
+    }
+    return TemplateResponse(request, "milestones/timeline_page.html", context)
+
+
+@dataclass(frozen=True)
+class GateNow:
+    """The parts of a :class:`reports.snapshot.Snapshot` that the stage-gate report's
+    sections read of one gate, taken from today's rows as a user may see them.
+
+    The gate page works out its criteria, KPI statuses and conditions with the report's
+    own functions (reports.content.sections) over this, so it says what a stage-gate
+    report as of now would say, and no rule is written twice.
+    """
+
+    kpis: list[KPIDefinition]
+    targets: dict[int, KPITarget]
+    criteria: list[GateCriterion]
+    conditions: list[GateCondition]
+
+    @classmethod
+    def of(cls, gate: StageGate, user: User) -> GateNow:
+        """``gate`` from :func:`~milestones.selectors.stage_gates_visible_to`, whose
+        prefetched criteria and conditions it reads."""
+        return cls(
+            kpis=list(kpis_visible_to(user)),
+            targets={t.kpi_id: t for t in kpi_targets_visible_to(user).filter(gate=gate)},
+            criteria=list(gate.criteria.all()),
+            conditions=list(gate.conditions.all()),
+        )
+
+    def criteria_of(self, gate: StageGate) -> list[GateCriterion]:
+        return self.criteria
+
+    def conditions_of(self, gate: StageGate) -> list[GateCondition]:
+        return self.conditions
+
+    def targets_for(self, gate: StageGate) -> dict[int, KPITarget]:
+        return self.targets
+
+
+def _neighbours(gate: StageGate, user: User) -> tuple[StageGate | None, StageGate | None]:
+    """The gates reviewed just before and just after ``gate`` that ``user`` may see."""
+    gates = list(
+        stage_gates_visible_to(user).prefetch_related(None).filter(programme_id=gate.programme_id)
+    )
+    index = next(i for i, g in enumerate(gates) if g.pk == gate.pk)
+    previous = gates[index - 1] if index > 0 else None
+    following = gates[index + 1] if index + 1 < len(gates) else None
+    return previous, following
+
+
+@require_safe
+@login_required
 def gate_page(request: HttpRequest, code: str) -> TemplateResponse:
-    raise Http404
+    """A stage gate: its decision and conditions, its criteria by evaluation axis and
+    whether each holds, and every KPI with a target at the gate and where it stands."""
+    user = request.user
+    gate = stage_gate_by_code(code, stage_gates_visible_to(user))
+    if gate is None:
+        raise Http404(_("No such stage gate."))
+    now = timezone.now()
+    today = timezone.localdate(now)
+    view = GateNow.of(gate, user)
+    kpis = sections.kpi_rows(gate, view, now)
+    criteria = sections.criteria_by_axis(gate, view, kpis)
+    targets = [row for row in kpis if row.status.target is not None]
+    previous, following = _neighbours(gate, user)
+    context = {
+        "title": gate.title,
+        "gate": gate,
+        "today": today,
+        "criteria": criteria,
+        "tally": sections.criteria_tally(criteria),
+        "decision": sections.decision(gate, view, today),
+        "targets": targets,
+        "target_summary": sections.kpi_summary(targets),
+        # The day the gate is judged at (kpis.selectors.gate_moment): its review day, or
+        # today while the review is still ahead.
+        "judged_on": timezone.localtime(targets[0].status.at).date() if targets else None,
+        "previous_gate": previous,
+        "next_gate": following,
+        "may_request_reports": may_request_reports(user),
+        "may_change_gate": user.has_perm("milestones.change_stagegate"),
+        # The decision's mark, drawn as on the timeline (partials/timeline_style.html).
+        "row_px": ROW_PX,
+    }
+    return TemplateResponse(request, "milestones/gate_page.html", context)
