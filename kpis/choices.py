@@ -51,6 +51,7 @@ class BatchSource(models.TextChoices):
 
     API = "api", _("API")
     FILE = "file", _("File import (CSV/Excel)")
+    FORM = "form", _("Entered on the measurements page")
     SCRAPE = "scrape", _("Exporter scrape")
     COMPUTED = "computed", _("Computed")
     SEED = "seed", _("Seed data")

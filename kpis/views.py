@@ -245,13 +245,10 @@ def _ingest_one(request: HttpRequest, form: MeasurementRecordForm) -> IngestResu
     try:
         return measurements_ingest(
             rows=[row],
-            # Sent by a person through the tracker's own HTTP interface; the batch
-            # sources name no web form (yet).
-            source=BatchSource.API,
+            source=BatchSource.FORM,
             actor=request.user,
             organization=data.get("organization"),
             numbering="row",
-            file_name=request.path,
         )
     except IngestRejected as rejection:
         for error in rejection.errors:
