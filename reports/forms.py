@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +76,23 @@ class StageGateReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["as_of"] = _as_of_field()
         self.fields["language"] = _language_field()
+
+
+class StageGateReportRequestForm(StageGateReportForm):
+    """The reports page's request: the stage-gate report of one gate, as of a day, in a
+    language. The gate is not required here: ``report_request`` says why one is needed."""
+
+    gate = GateChoiceField(
+        label=capfirst(_("stage gate")),
+        queryset=StageGate.objects.order_by("review_date", "kind"),
+        required=False,
+        empty_label=_("Choose a stage gate"),
+    )
+
+    def __init__(self, *args: Any, gates: QuerySet[StageGate] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if gates is not None:
+            self.fields["gate"].queryset = gates
 
 
 def report_request_from_form(
