@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 
 import pytest
+from django.core import mail
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -97,7 +98,10 @@ def test_policy_requests_a_report_that_renders_and_downloads_with_its_recorded_s
         assert response["Location"].endswith(f"{URL}{report.pk}/")
         # Nothing is rendered before the request's transaction commits.
         assert_error(client.get(download_url(report)), 409, "conflict")
-    assert len(published) == 1
+    # The publish; then, once rendered, the email telling the requester it is ready.
+    assert len(published) == 2
+    [ready] = mail.outbox
+    assert ready.to == [policy.email] and report.reference in ready.subject
 
     assert (body["id"], body["reference"], body["kind"]) == (
         report.pk,
