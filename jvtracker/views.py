@@ -24,9 +24,8 @@ from jvtracker.roles import Role, reading_role
 from kpis.selectors import next_gate
 from milestones.choices import MilestoneStatus, RiskStatus
 from milestones.selectors import milestones_visible_to, risks_visible_to, stage_gates_visible_to
-from milestones.views import GateNow
 from reports.content import sections
-from reports.selectors import reports_visible_to
+from reports.selectors import GateNow, reports_visible_to
 from reports.services import may_request_reports
 from reports.views import status_label as report_status_label
 
@@ -64,7 +63,7 @@ class Count:
 
 def _next_gate_panel(user: User, today: dt.date) -> dict | None:
     """The next gate to be reviewed, its criteria tally and its KPIs' statuses, worked out
-    as its gate page works them out (milestones.views.GateNow over the stage-gate report's
+    as its gate page works them out (reports.selectors.GateNow over the stage-gate report's
     own sections), so the two pages always give the same figures."""
     upcoming = next_gate(today)
     if upcoming is None:

@@ -11,7 +11,6 @@ selectors, and a gate they may not see is a 404.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
@@ -25,12 +24,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from jvtracker.models import User
-from kpis.models import KPIDefinition, KPITarget
-from kpis.selectors import kpi_targets_visible_to, kpis_visible_to
-from milestones.models import GateCondition, GateCriterion, Milestone, StageGate
+from milestones.models import Milestone, StageGate
 from milestones.selectors import evidence_visible_to, stage_gate_by_code, stage_gates_visible_to
 from milestones.timeline import ROW_PX, timeline_context
 from reports.content import sections
+from reports.selectors import GateNow
 from reports.services import may_request_reports
 
 logger = logging.getLogger(__name__)
@@ -85,42 +83,6 @@ def timeline_page(request: HttpRequest) -> TemplateResponse:
         **timeline_context(user=request.user, milestone_url=_no_link, gate_url=_gate_page_url),
     }
     return TemplateResponse(request, "milestones/timeline_page.html", context)
-
-
-@dataclass(frozen=True)
-class GateNow:
-    """The parts of a :class:`reports.snapshot.Snapshot` that the stage-gate report's
-    sections read of one gate, taken from today's rows as a user may see them.
-
-    The gate page works out its criteria, KPI statuses and conditions with the report's
-    own functions (reports.content.sections) over this, so it says what a stage-gate
-    report as of now would say, and no rule is written twice.
-    """
-
-    kpis: list[KPIDefinition]
-    targets: dict[int, KPITarget]
-    criteria: list[GateCriterion]
-    conditions: list[GateCondition]
-
-    @classmethod
-    def of(cls, gate: StageGate, user: User) -> GateNow:
-        """``gate`` from :func:`~milestones.selectors.stage_gates_visible_to`, whose
-        prefetched criteria and conditions it reads."""
-        return cls(
-            kpis=list(kpis_visible_to(user)),
-            targets={t.kpi_id: t for t in kpi_targets_visible_to(user).filter(gate=gate)},
-            criteria=list(gate.criteria.all()),
-            conditions=list(gate.conditions.all()),
-        )
-
-    def criteria_of(self, gate: StageGate) -> list[GateCriterion]:
-        return self.criteria
-
-    def conditions_of(self, gate: StageGate) -> list[GateCondition]:
-        return self.conditions
-
-    def targets_for(self, gate: StageGate) -> dict[int, KPITarget]:
-        return self.targets
 
 
 def _neighbours(gate: StageGate, user: User) -> tuple[StageGate | None, StageGate | None]:

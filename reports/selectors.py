@@ -15,8 +15,47 @@ from django.db.models import QuerySet
 from jvtracker.common.storage import private_storage
 from jvtracker.models import User
 from jvtracker.roles import Role, reading_role
+from kpis.models import KPIDefinition, KPITarget
+from kpis.selectors import kpi_targets_visible_to, kpis_visible_to
+from milestones.models import GateCondition, GateCriterion, StageGate
 from reports.choices import ReportStatus
 from reports.models import Report, ReportDownload
+
+
+@dataclass(frozen=True)
+class GateNow:
+    """The parts of a :class:`reports.snapshot.Snapshot` that the stage-gate report's
+    sections read of one gate, taken from today's rows as a user may see them.
+
+    The gate page and the dashboard work out criteria, KPI statuses and conditions with
+    the report's own functions (reports.content.sections) over this, so they say what a
+    stage-gate report as of now would say, and no rule is written twice.
+    """
+
+    kpis: list[KPIDefinition]
+    targets: dict[int, KPITarget]
+    criteria: list[GateCriterion]
+    conditions: list[GateCondition]
+
+    @classmethod
+    def of(cls, gate: StageGate, user: User) -> GateNow:
+        """``gate`` from :func:`~milestones.selectors.stage_gates_visible_to`, whose
+        prefetched criteria and conditions it reads."""
+        return cls(
+            kpis=list(kpis_visible_to(user)),
+            targets={t.kpi_id: t for t in kpi_targets_visible_to(user).filter(gate=gate)},
+            criteria=list(gate.criteria.all()),
+            conditions=list(gate.conditions.all()),
+        )
+
+    def criteria_of(self, gate: StageGate) -> list[GateCriterion]:
+        return self.criteria
+
+    def conditions_of(self, gate: StageGate) -> list[GateCondition]:
+        return self.conditions
+
+    def targets_for(self, gate: StageGate) -> dict[int, KPITarget]:
+        return self.targets
 
 
 def reports_visible_to(user: User) -> QuerySet[Report]:
