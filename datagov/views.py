@@ -14,27 +14,34 @@ import logging
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from datagov import documents, services
-from datagov.choices import ContractStatus
+from datagov.choices import Allowance, ContractStatus, DataPurpose, DataTier, TemplateStatus
 from datagov.fields import purpose_labels
-from datagov.forms import SignedDocumentForm, add_service_errors
+from datagov.forms import ContractForm, SignedDocumentForm, add_service_errors
 from datagov.models import DataContract
+from datagov.policy import tier_rule
 from datagov.selectors import (
     contract_transitions,
     contracts_visible_to,
+    dataset_details_hidden_from,
     datasets_visible_to,
     documents_visible_to,
+    templates_current,
     templates_visible_to,
 )
 from datagov.services.access import may_act_for
+from jvtracker.choices import Role
 from jvtracker.models import User
+from jvtracker.roles import reading_role
+from jvtracker.selectors import organizations_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +74,7 @@ def document_list(request: HttpRequest) -> TemplateResponse:
             "contract__reference", "-uploaded_at", "-pk"
         ),
         "languages": documents.DOCUMENT_LANGUAGES,
+        "may_create": _may_create(request.user),
     }
     return TemplateResponse(request, "datagov/document_list.html", context)
 
@@ -150,8 +158,13 @@ def contract_list(request: HttpRequest) -> TemplateResponse:
         **_page_context(),
         "title": _("Data contracts"),
         "contracts": contracts_visible_to(request.user).order_by("-effective_date", "reference"),
+        "may_create": _may_create(request.user),
     }
     return TemplateResponse(request, "datagov/contract_list.html", context)
+
+
+# Submitted and awaiting (or under) the PMO's review.
+REVIEW_STATUSES = (ContractStatus.SUBMITTED, ContractStatus.UNDER_REVIEW)
 
 
 def _contract_page(
@@ -185,6 +198,11 @@ def _contract_page(
         upload_form, submit_errors = None, []
     elif upload_form is None:
         upload_form = SignedDocumentForm()
+    signed_documents = list(
+        documents_visible_to(user).filter(contract=contract).order_by("-uploaded_at", "-pk")
+    )
+    submitted = contract.status in REVIEW_STATUSES
+    uploaded = bool(signed_documents) or submitted
     context = {
         **_page_context(),
         "title": _("Data contract %(reference)s") % {"reference": contract.reference},
@@ -194,11 +212,15 @@ def _contract_page(
         "permitted_uses": purpose_labels(contract.permitted_uses),
         "deviation_uses": purpose_labels(contract.deviation_uses),
         "transitions": transitions,
+        "latest": latest,
         "returned": returned,
-        "signed_documents": documents_visible_to(user)
-        .filter(contract=contract)
-        .order_by("-uploaded_at", "-pk"),
+        "signed_documents": signed_documents,
         "languages": documents.DOCUMENT_LANGUAGES,
+        # The provider's three steps, for a draft and while the PMO reviews it.
+        "show_guide": _may_act_for(user, contract)
+        and (contract.status == ContractStatus.DRAFT or submitted),
+        "steps": {"download": uploaded, "upload": uploaded, "submit": submitted},
+        "template_replaced": contract.template.status == TemplateStatus.WITHDRAWN,
         "may_act": may_act,
         "upload_form": upload_form,
         "submit_errors": submit_errors,
@@ -262,9 +284,128 @@ def _back_to(contract: DataContract) -> HttpResponseRedirect:
     return response
 
 
+# --------------------------------------------------------------------------- new contracts
+
+
+def _may_create(user: User) -> bool:
+    """Whether the page offers ``user`` a new contract: the PMO for any provider, a partner
+    for their own organization (:func:`contract_save` applies the same rule); policy staff
+    read only."""
+    return reading_role(user) in (Role.PMO, Role.PARTNER)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
 def contract_new(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    """A new draft contract under a published template version; ``?template=<pk>``
+    preselects the version. The provider is the partner's own organization; the PMO
+    chooses one."""
+    user = request.user
+    if not _may_create(user):
+        raise Http404
+    is_pmo = reading_role(user) == Role.PMO
+    templates = templates_visible_to(user)
+    current = (templates & templates_current()).order_by("code", "-version")
+    datasets = datasets_visible_to(user).order_by("provider__code", "code")
+    if not is_pmo:
+        datasets = datasets.filter(provider_id=user.organization_id)
+    form_kwargs = {
+        "templates": templates,
+        "current_templates": current,
+        "datasets": datasets,
+        "providers": organizations_visible_to(user) if is_pmo else None,
+    }
+    if request.method == "POST":
+        form = ContractForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            contract = form.new_contract(provider=None if is_pmo else user.organization)
+            try:
+                contract = services.contract_save(
+                    contract=contract, actor=user, datasets=form.cleaned_data["datasets"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Draft contract %(reference)s was created. Next: download its "
+                        "template, sign it and upload the signed PDF."
+                    )
+                    % {"reference": contract.reference},
+                )
+                return _back_to(contract)
+        status = 400
+    else:
+        initial = {}
+        chosen = request.GET.get("template", "")
+        if chosen.isdigit():
+            template = current.filter(pk=int(chosen)).first()
+            if template is not None:
+                initial["template"] = template
+        form = ContractForm(initial=initial, **form_kwargs)
+        status = 200
+    context = {
+        "title": _("New data contract"),
+        "form": form,
+        "is_pmo": is_pmo,
+        "provider": None if is_pmo else user.organization,
+        "has_templates": current.exists(),
+        "has_datasets": datasets.exists(),
+    }
+    return TemplateResponse(request, "datagov/contract_form.html", context, status=status)
 
 
-def dataset_list(request: HttpRequest) -> HttpResponse:
-    raise Http404
+# --------------------------------------------------------------------------- datasets
+
+
+def _tier_legend() -> list[dict]:
+    """What each tier permits, read from the tier policy, for the page's legend."""
+    legend = []
+    for tier in DataTier:
+        rule = tier_rule(tier)
+        by_cell = {cell: [p for p in DataPurpose if rule.uses[p] == cell] for cell in Allowance}
+        legend.append(
+            {
+                "tier": tier,
+                "permitted": purpose_labels(by_cell[Allowance.PERMITTED]),
+                "by_deviation": purpose_labels(by_cell[Allowance.BY_DEVIATION]),
+                "forbidden": purpose_labels(by_cell[Allowance.FORBIDDEN]),
+                "premises_only": not rule.may_leave_premises,
+                "domestic_only": rule.domestic_storage_only,
+            }
+        )
+    return legend
+
+
+@require_safe
+@login_required
+def dataset_list(request: HttpRequest) -> TemplateResponse:
+    """The datasets the user may see: tier, provider, the contracts covering each, and
+    whether it may go into base-model pre-training today."""
+    user = request.user
+    datasets = (
+        datasets_visible_to(user)
+        .prefetch_related(
+            Prefetch("contracts", queryset=contracts_visible_to(user).order_by("reference"))
+        )
+        .order_by("provider__code", "code")
+    )
+    rows = [
+        {
+            "dataset": dataset,
+            "effective_tier": dataset.effective_tier,
+            "hidden": dataset_details_hidden_from(user, dataset),
+            "base_training": services.dataset_use_decision(
+                dataset=dataset, purpose=DataPurpose.BASE_PRETRAINING
+            ),
+        }
+        for dataset in datasets
+    ]
+    context = {
+        "title": _("Datasets"),
+        "rows": rows,
+        "tier_legend": _tier_legend(),
+        "role": reading_role(user),
+    }
+    return TemplateResponse(request, "datagov/dataset_list.html", context)

@@ -3,19 +3,21 @@ their own organization's contracts; policy staff read; the services judge every 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from datagov.choices import ContractStatus, DataTier
+from datagov.choices import ContractStatus, DataTier, TemplateStatus
 from datagov.models import ContractTransition, SignedDocument
 from datagov.services import contract_document_upload, contract_reject, contract_submit
 from tests.factories import (
@@ -124,12 +126,18 @@ def test_partner_lists_only_their_own_organizations_contracts(
     assert other_contract.title not in html
 
 
-def test_a_partner_without_contracts_is_told_to_ask_the_pmo(client, partner, other_contract):
+def test_a_partner_without_contracts_is_pointed_to_the_new_contract_page(
+    client, partner, other_contract
+):
+    # Changed with the new-contract page: partners start their own drafts now, where
+    # this empty state used to tell them to ask the PMO.
     _sign_in(client, partner)
 
     html = client.get(reverse("datagov:contracts")).content.decode()
 
-    assert "ask the PMO" in html
+    empty = re.search(r'<div class="site-empty" id="no-contracts">.*?</div>', html, re.S)
+    assert empty, "no empty state"
+    assert f'href="{reverse("datagov:contract-new")}"' in empty.group(0)
     assert other_contract.reference not in html
 
 
@@ -426,3 +434,270 @@ def test_the_page_speaks_japanese_by_default(client, partner, contract):
     assert "署名済み契約書（PDF）" in html
     assert "審査に提出" in html
     assert "Datasets covered" not in html
+
+
+# ----------------------------------------------------------------------------- the contract list
+
+
+def test_the_contract_list_offers_a_new_contract_and_the_template_documents(
+    client, partner, contract
+):
+    _sign_in(client, partner)
+
+    html = client.get(reverse("datagov:contracts")).content.decode()
+
+    assert re.search(rf'<a [^>]*id="new-contract" href="{reverse("datagov:contract-new")}"', html)
+    assert f'href="{reverse("datagov:documents")}"' in html
+
+
+def test_policy_staff_are_offered_no_new_contract(client, contract):
+    _sign_in(client, PolicyUserFactory())
+
+    html = client.get(reverse("datagov:contracts")).content.decode()
+
+    assert contract.reference in html
+    assert 'id="new-contract"' not in html
+    assert reverse("datagov:contract-new") not in html
+
+
+def test_the_documents_page_starts_a_contract_under_a_published_version(client, partner):
+    published = ContractTemplateFactory()
+    withdrawn = ContractTemplateFactory(status=TemplateStatus.WITHDRAWN)
+    _sign_in(client, partner)
+
+    html = client.get(reverse("datagov:documents")).content.decode()
+
+    new = reverse("datagov:contract-new")
+    assert f"{new}?template={published.pk}" in html
+    assert f"{new}?template={withdrawn.pk}" not in html
+
+
+# ----------------------------------------------------------------------------- the guide
+
+
+def _element(html: str, element_id: str) -> str:
+    """The opening tag of the element with ``element_id``."""
+    match = re.search(rf'<[a-z0-9]+ [^>]*id="{element_id}"[^>]*>', html)
+    assert match, f"no #{element_id}"
+    return match.group(0)
+
+
+def _done(html: str, step: str) -> str:
+    match = re.search(r'data-done="(true|false)"', _element(html, f"step-{step}"))
+    assert match, f"#step-{step} says nothing of being done"
+    return match.group(1)
+
+
+def test_a_draft_shows_its_status_and_the_three_steps_none_done(client, partner, contract):
+    _sign_in(client, partner)
+
+    html = client.get(_url("datagov:contract", contract)).content.decode()
+
+    assert 'data-status="draft"' in _element(html, "contract-status")
+    assert [_done(html, step) for step in ("download", "upload", "submit")] == [
+        "false",
+        "false",
+        "false",
+    ]
+    # Step 1 downloads this contract's own template version, as a PDF in either language.
+    pdf = reverse("datagov:template-document-pdf", args=[contract.template_id])
+    links = re.findall(r'<a [^>]*class="[^"]*template-download[^"]*" href="([^"]+)"', html)
+    assert sorted(links) == [f"{pdf}?lang=en", f"{pdf}?lang=ja"]
+    # Steps 2 and 3 hold the upload and the submission, in that order.
+    guide = html[html.index('id="guide"') : html.index('id="terms"')]
+    assert guide.index('id="step-upload"') < guide.index('id="upload-form"')
+    assert guide.index('id="upload-form"') < guide.index('id="step-submit"')
+    assert guide.index('id="step-submit"') < guide.index('id="submit-form"')
+    assert 'id="next-steps"' not in html
+
+
+def test_the_guide_marks_the_upload_done_once_a_signed_document_is_there(client, partner, contract):
+    _submittable(contract, partner)
+    _sign_in(client, partner)
+
+    html = client.get(_url("datagov:contract", contract)).content.decode()
+
+    assert [_done(html, step) for step in ("download", "upload", "submit")] == [
+        "true",
+        "true",
+        "false",
+    ]
+    assert "signed.pdf" in html[html.index('id="step-upload"') : html.index('id="step-submit"')]
+    assert 'id="upload-form"' in html and 'id="submit-form"' in html
+
+
+def test_after_submission_every_step_is_done_and_the_page_says_what_happens_next(
+    client, partner, contract
+):
+    _submittable(contract, partner)
+    contract_submit(contract=contract, actor=partner)
+    _sign_in(client, partner)
+
+    html = client.get(_url("datagov:contract", contract)).content.decode()
+
+    assert 'data-status="submitted"' in _element(html, "contract-status")
+    assert [_done(html, step) for step in ("download", "upload", "submit")] == [
+        "true",
+        "true",
+        "true",
+    ]
+    assert 'id="next-steps"' in html
+    assert "The PMO reviews" in html
+    assert 'id="status-log"' in html
+    assert 'id="upload-form"' not in html and 'id="submit-form"' not in html
+
+
+def test_an_active_contract_shows_its_status_without_the_guide(client, partner, provider):
+    contract = DataContractFactory(provider=provider, status=ContractStatus.ACTIVE)
+    _sign_in(client, partner)
+
+    html = client.get(_url("datagov:contract", contract)).content.decode()
+
+    assert 'data-status="active"' in _element(html, "contract-status")
+    assert 'id="guide"' not in html
+    assert "in force" in html
+
+
+def test_policy_staff_see_a_drafts_status_but_not_the_providers_steps(client, contract):
+    _sign_in(client, PolicyUserFactory())
+
+    html = client.get(_url("datagov:contract", contract)).content.decode()
+
+    assert 'data-status="draft"' in _element(html, "contract-status")
+    assert 'id="guide"' not in html
+    assert "datagov/upload.js" not in html
+
+
+def test_a_replaced_template_version_is_pointed_out_on_a_draft(client, partner, contract):
+    contract.template.status = TemplateStatus.WITHDRAWN
+    contract.template.save()
+    _sign_in(client, partner)
+
+    html = client.get(_url("datagov:contract", contract)).content.decode()
+
+    assert 'id="template-replaced"' in html
+
+
+def test_the_upload_progress_script_is_loaded_and_served(client, partner, contract):
+    _sign_in(client, partner)
+
+    html = client.get(_url("datagov:contract", contract)).content.decode()
+
+    src = re.search(r'<script src="([^"]*datagov/upload\.js)"', html)
+    assert src, "the upload script is not loaded"
+    assert '<progress id="upload-progress"' in html
+    assert finders.find("datagov/upload.js") is not None
+    script = Path(finders.find("datagov/upload.js")).read_text()
+    assert "upload-form" in script and "upload-progress" in script and "responseURL" in script
+
+
+# ----------------------------------------------------------------------------- datasets
+
+
+def _row(html: str, code: str) -> str:
+    match = re.search(rf'<tr data-dataset="{re.escape(code)}">.*?</tr>', html, re.S)
+    assert match, f"no row for {code}"
+    return match.group(0)
+
+
+def test_a_partner_sees_only_their_own_organizations_datasets(
+    client, partner, contract, other_contract
+):
+    _sign_in(client, partner)
+
+    response = client.get(reverse("datagov:datasets"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    row = _row(html, "honda-driving")
+    assert "Driving logs" in row
+    assert "本田技研工業" in row or "Honda" in row
+    assert 'data-tier="public"' in row and "Public &amp; licensed" in row
+    assert f'href="{_url("datagov:contract", contract)}"' in row
+    assert "sony-sensing" not in html
+    assert _url("datagov:contract", other_contract) not in html
+    assert client.get(_url("datagov:contract", other_contract)).status_code == 404
+
+
+def test_the_dataset_list_says_whether_each_may_go_into_base_model_training(
+    client, partner, provider
+):
+    today = timezone.localdate()
+    public = DataAssetFactory(provider=provider, code="honda-manuals", tier=DataTier.PUBLIC)
+    restricted = DataAssetFactory(provider=provider, code="honda-cad", tier=DataTier.RESTRICTED)
+    DataContractFactory(
+        provider=provider,
+        status=ContractStatus.ACTIVE,
+        effective_date=today - dt.timedelta(days=30),
+        expiry_date=today + dt.timedelta(days=365),
+        datasets=[public],
+    )
+    DataContractFactory(
+        provider=provider,
+        template=ContractTemplateFactory(tier=DataTier.RESTRICTED),
+        status=ContractStatus.ACTIVE,
+        effective_date=today - dt.timedelta(days=30),
+        expiry_date=today + dt.timedelta(days=365),
+        datasets=[restricted],
+    )
+    _sign_in(client, partner)
+
+    html = client.get(reverse("datagov:datasets")).content.decode()
+
+    assert 'data-allowed="true"' in _row(html, public.code)
+    assert 'data-allowed="false"' in _row(html, restricted.code)
+    assert "may never be used for Base-model pre-training" in _row(html, restricted.code)
+    assert 'id="tier-legend"' in html
+
+
+def test_policy_staff_see_a_secret_dataset_in_the_list_without_its_details(client, provider):
+    DataAssetFactory(
+        provider=provider,
+        code="honda-worker-video",
+        tier=DataTier.SECRET,
+        description_en="Workers' faces on video",
+        storage_detail="Sayama plant",
+    )
+    _sign_in(client, PolicyUserFactory())
+
+    row = _row(client.get(reverse("datagov:datasets")).content.decode(), "honda-worker-video")
+
+    assert 'data-tier="secret"' in row
+    assert "Workers&#x27; faces on video" not in row
+    assert "Sayama plant" not in row
+    assert "withheld" in row
+
+
+def test_a_partner_sees_their_own_secret_datasets_details(client, partner, provider):
+    DataAssetFactory(
+        provider=provider,
+        code="honda-worker-video",
+        tier=DataTier.SECRET,
+        description_en="Workers' faces on video",
+    )
+    _sign_in(client, partner)
+
+    row = _row(client.get(reverse("datagov:datasets")).content.decode(), "honda-worker-video")
+
+    assert "Workers&#x27; faces on video" in row
+
+
+def test_a_partner_without_datasets_is_told_how_they_are_registered(
+    client, partner, other_contract
+):
+    _sign_in(client, partner)
+
+    html = client.get(reverse("datagov:datasets")).content.decode()
+
+    empty = re.search(r'<div class="site-empty" id="no-datasets">.*?</div>', html, re.S)
+    assert empty, "no empty state"
+    assert "/api/v1/datasets/" in empty.group(0)
+    assert reverse("api-docs") in empty.group(0)
+    assert "sony-sensing" not in html
+
+
+def test_the_dataset_list_is_for_signed_in_users_and_only_reads(client, partner):
+    url = reverse("datagov:datasets")
+    assert client.get(url)["Location"] == f"{reverse('login')}?next={url}"
+    client.force_login(partner)
+    assert client.post(url).status_code == 405
