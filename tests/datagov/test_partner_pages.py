@@ -565,7 +565,7 @@ def test_policy_staff_see_a_drafts_status_but_not_the_providers_steps(client, co
 
     assert 'data-status="draft"' in _element(html, "contract-status")
     assert 'id="guide"' not in html
-    assert "datagov/upload.js" not in html
+    assert "jvtracker/upload.js" not in html
 
 
 def test_a_replaced_template_version_is_pointed_out_on_a_draft(client, partner, contract):
@@ -583,12 +583,13 @@ def test_the_upload_progress_script_is_loaded_and_served(client, partner, contra
 
     html = client.get(_url("datagov:contract", contract)).content.decode()
 
-    src = re.search(r'<script src="([^"]*datagov/upload\.js)"', html)
+    src = re.search(r'<script src="([^"]*jvtracker/upload\.js)"', html)
     assert src, "the upload script is not loaded"
     assert '<progress id="upload-progress"' in html
-    assert finders.find("datagov/upload.js") is not None
-    script = Path(finders.find("datagov/upload.js")).read_text()
-    assert "upload-form" in script and "upload-progress" in script and "responseURL" in script
+    assert 'data-upload-progress="upload-progress"' in _element(html, "upload-form")
+    assert finders.find("jvtracker/upload.js") is not None
+    script = Path(finders.find("jvtracker/upload.js")).read_text()
+    assert "data-upload-progress" in script and "responseURL" in script
 
 
 # ----------------------------------------------------------------------------- datasets

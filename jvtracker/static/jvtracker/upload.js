@@ -1,9 +1,11 @@
-/* Upload progress for a file form: <form data-upload-progress="ID-of-a-progress">.
+/* Upload progress for a file form: <form data-upload-progress="ID of a <progress>">.
  *
- * The form is sent with XMLHttpRequest so the <progress> can follow the upload. The
- * answer replaces the page: a rejected file (4xx) comes back as the same page with the
- * reasons beside the field, an accepted one as the page the server redirected to, with
- * its message. Without JavaScript the form posts as usual.
+ * The form is sent with XMLHttpRequest so the <progress> follows the upload (its text in
+ * the element "<ID>-text", read out politely). The answer replaces the page: a refusal
+ * (4xx) is the same page with the reasons beside the field, an accepted upload the page
+ * the server redirected to, with its message. A network failure or a server error says
+ * data-upload-failed beside the bar. Without JavaScript the form posts as usual and the
+ * server answers the same pages.
  */
 (function () {
   "use strict";
@@ -15,8 +17,15 @@
     if (url) {
       history.replaceState(null, "", url);
     }
+    // The language switch returns to the page being read, not to the upload address.
+    var next = document.querySelector('.language-switch input[name="next"]');
+    if (next) {
+      next.value = window.location.pathname + window.location.search;
+    }
     init();
-    var alert = document.querySelector("#measurement-errors, .errornote, ul.messagelist");
+    var alert = document.querySelector(
+      ".errorlist, .errornote, #measurement-errors, ul.messagelist"
+    );
     if (alert) {
       if (!alert.hasAttribute("tabindex")) {
         alert.setAttribute("tabindex", "-1");
@@ -45,6 +54,14 @@
       event.preventDefault();
       var submit = form.querySelector("[type=submit]");
       var request = new XMLHttpRequest();
+
+      function failed() {
+        if (submit) {
+          submit.disabled = false;
+        }
+        show(0, form.dataset.uploadFailed || "The upload failed; please try again.");
+      }
+
       request.open("POST", form.action || window.location.href);
       request.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) {
@@ -55,23 +72,15 @@
         show(1);
       });
       request.addEventListener("load", function () {
-        if (request.status < 500) {
-          // 2xx (after a redirect) or 4xx: both are a whole page to show.
-          var ok = request.status < 400;
-          replacePage(request.responseText, ok ? request.responseURL : null);
+        if (request.status >= 500 || !request.responseText) {
+          failed();
           return;
         }
-        failed();
+        // 2xx (after the redirect) or 4xx: either is a whole page to show.
+        replacePage(request.responseText, request.status < 400 ? request.responseURL : null);
       });
       request.addEventListener("error", failed);
       request.addEventListener("abort", failed);
-
-      function failed() {
-        if (submit) {
-          submit.disabled = false;
-        }
-        show(0, form.dataset.uploadFailed || "The upload failed; please try again.");
-      }
 
       if (submit) {
         submit.disabled = true;
