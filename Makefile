@@ -45,6 +45,17 @@ else \
 fi
 endef
 
+# Debian's Chromium for the browser tests (Playwright drives it; it cannot download its
+# own browsers here). Never fails: without it those tests skip, or fail under
+# REQUIRE_SERVICES=1.
+define ensure_chromium
+if [ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then \
+  :; \
+else \
+  $(call apt_install,chromium,Chromium not found: the browser tests will be skipped.); \
+fi
+endef
+
 # Compile locale/*.po with gettext's msgfmt, installing gettext if we can.
 define compile_messages
 if ! command -v msgfmt >/dev/null 2>&1; then \
@@ -94,6 +105,8 @@ demo: $(RUNTIME_STAMP)
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(DEV_STAMP)
+	@$(ensure_ja_fonts)
+	@$(ensure_chromium)
 	@$(compile_messages)
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)

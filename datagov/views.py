@@ -66,10 +66,16 @@ def _page_context() -> dict:
 @login_required
 def document_list(request: HttpRequest) -> TemplateResponse:
     """The template versions and signed documents the user may download."""
+    templates = list(templates_visible_to(request.user).order_by("code", "-version"))
+    replaced = [t for t in templates if t.status == TemplateStatus.WITHDRAWN]
     context = {
         **_page_context(),
         "title": _("Contract documents"),
-        "templates": templates_visible_to(request.user).order_by("code", "-version"),
+        # A replaced version is kept for the contracts signed under it, apart from the
+        # versions to sign now, so nobody signs an old one for a new contract.
+        "templates": templates,
+        "has_current": len(replaced) < len(templates),
+        "has_replaced": bool(replaced),
         "signed_documents": documents_visible_to(request.user).order_by(
             "contract__reference", "-uploaded_at", "-pk"
         ),

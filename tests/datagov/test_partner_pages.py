@@ -702,3 +702,20 @@ def test_the_dataset_list_is_for_signed_in_users_and_only_reads(client, partner)
     assert client.get(url)["Location"] == f"{reverse('login')}?next={url}"
     client.force_login(partner)
     assert client.post(url).status_code == 405
+
+
+def test_replaced_template_versions_are_set_apart_from_the_ones_to_sign(client, partner):
+    old = ContractTemplateFactory(code="provision-public", version=1)
+    new = ContractTemplateFactory(code="provision-public", version=2)
+    old.status = TemplateStatus.WITHDRAWN
+    old.save()
+    _sign_in(client, partner)
+
+    html = client.get(reverse("datagov:documents")).content.decode()
+
+    current = html[html.index('id="current-templates"') : html.index('id="replaced-versions"')]
+    replaced = html[html.index('id="replaced-versions"') :]
+    assert f"?template={new.pk}" in current
+    assert f"datagov/templates/{old.pk}/" not in current
+    assert f"datagov/templates/{old.pk}/document.pdf" in replaced
+    assert "start-contract" not in replaced
