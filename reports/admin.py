@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
@@ -64,7 +64,11 @@ def download_link(report: Report) -> SafeString | str:
 class ReportResource(ExportResource):
     """The report list for Excel: what was asked, by whom, and the PDF's proof."""
 
-    reference = Field(attribute="reference", column_name=capfirst(_("reference")), readonly=True)
+    reference = Field(
+        attribute="reference",
+        column_name=capfirst(pgettext_lazy("report", "reference")),
+        readonly=True,
+    )
     gate_code = Field(attribute="gate__code", column_name=capfirst(_("stage gate")), readonly=True)
 
     class Meta:
@@ -244,11 +248,11 @@ class ReportAdmin(AppendOnlyMixin, ServiceModelAdmin):
 
     # --------------------------------------------------------------------- the columns
 
-    @admin.display(description=_("reference"), ordering="pk")
+    @admin.display(description=pgettext_lazy("report", "reference"), ordering="pk")
     def reference(self, report: Report) -> str:
         return report.reference
 
-    @admin.display(description=_("reference"), ordering="pk")
+    @admin.display(description=pgettext_lazy("report", "reference"), ordering="pk")
     def reference_link(self, report: Report) -> SafeString:
         url = reverse("admin:reports_report_change", args=[report.pk])
         return format_html('<a href="{}">{}</a>', url, report.reference)
