@@ -49,6 +49,14 @@ def datasets_visible_to(user: User) -> QuerySet[DataAsset]:
     return datasets.none()
 
 
+def datasets_with_contracts(user: User) -> QuerySet[DataAsset]:
+    """The datasets ``user`` may see, each with the contracts covering it that they may
+    see prefetched (``dataset.contracts.all()``), with provider and template."""
+    return datasets_visible_to(user).prefetch_related(
+        Prefetch("contracts", queryset=contracts_visible_to(user).order_by("reference"))
+    )
+
+
 def dataset_details_hidden_from(user: User, dataset: DataAsset) -> bool:
     """Whether ``user`` sees ``dataset`` without its description and storage details."""
     return dataset.effective_tier == DataTier.SECRET and reading_role(user) == "policy"

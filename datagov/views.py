@@ -14,7 +14,6 @@ import logging
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -33,6 +32,7 @@ from datagov.selectors import (
     contracts_visible_to,
     dataset_details_hidden_from,
     datasets_visible_to,
+    datasets_with_contracts,
     documents_visible_to,
     templates_current,
     templates_visible_to,
@@ -345,7 +345,7 @@ def contract_new(request: HttpRequest) -> HttpResponse:
     else:
         initial = {}
         chosen = request.GET.get("template", "")
-        if chosen.isdigit():
+        if chosen.isascii() and chosen.isdigit():
             template = current.filter(pk=int(chosen)).first()
             if template is not None:
                 initial["template"] = template
@@ -390,13 +390,7 @@ def dataset_list(request: HttpRequest) -> TemplateResponse:
     """The datasets the user may see: tier, provider, the contracts covering each, and
     whether it may go into base-model pre-training today."""
     user = request.user
-    datasets = (
-        datasets_visible_to(user)
-        .prefetch_related(
-            Prefetch("contracts", queryset=contracts_visible_to(user).order_by("reference"))
-        )
-        .order_by("provider__code", "code")
-    )
+    datasets = datasets_with_contracts(user).order_by("provider__code", "code")
     rows = [
         {
             "dataset": dataset,

@@ -4,6 +4,7 @@ login: per client address and per username from anywhere, counted in the shared 
 from __future__ import annotations
 
 import math
+from urllib.parse import urlsplit
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -32,6 +33,12 @@ def login_wait(request: HttpRequest) -> int | None:
 class ThrottledLoginView(auth_views.LoginView):
     """Django's login view; beyond the limit it answers 429 with the form, the username
     kept and the reason above it, without checking the password."""
+
+    def get_redirect_url(self) -> str:
+        # A "next" naming the login page itself would send a signed-in user round in a
+        # loop (Django refuses with a 500): go to their front door instead.
+        url = super().get_redirect_url()
+        return "" if url and urlsplit(url).path == self.request.path else url
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)

@@ -95,7 +95,7 @@ class FiscalYearFilter(admin.SimpleListFilter):
         return [(str(year), FiscalYear(year).label()) for year in sorted(set(years))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() and self.value().isdigit():
+        if self.value() and self.value().isascii() and self.value().isdigit():
             return queryset.filter(fiscal_year=int(self.value()))
         return queryset
 

@@ -102,7 +102,8 @@ def report_request(
     now: dt.datetime | None = None,
     enqueue: bool = True,
 ) -> Report:
-    """Record a request for a report as queued and publish it to a worker after commit.
+    """Record a request for a report as queued and publish it to a worker after commit;
+    if the same user's same request is still queued or running, that report instead.
 
     The row is the durable record: if the broker cannot be reached the request still
     succeeds, and :func:`reports_requeue_stuck` publishes it later. ``actor`` may be None
@@ -119,6 +120,21 @@ def report_request(
         kind=kind, gate=gate, as_of=as_of, language=language, now=now
     )
     with transaction.atomic():
+        if actor is not None:
+            # A form sent twice or a script's retry: the same person's same request, still
+            # being prepared, is that report, not a second render of it.
+            pending = (
+                Report.objects.select_for_update()
+                .filter(
+                    **parameters,
+                    requested_by=actor,
+                    status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING),
+                )
+                .order_by("-requested_at")
+                .first()
+            )
+            if pending is not None:
+                return pending
         report = Report(
             **parameters,
             knowledge_cutoff=knowledge_cutoff(parameters["as_of"], now),

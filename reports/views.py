@@ -121,7 +121,7 @@ def _request_initial(request: HttpRequest, gates: QuerySet[StageGate]) -> dict:
     language; the as-of date defaults to today in the form itself."""
     initial: dict = {"language": _page_language()}
     asked = request.GET.get("gate", "")
-    if asked.isdigit() and gates.filter(pk=int(asked)).exists():
+    if asked.isascii() and asked.isdigit() and gates.filter(pk=int(asked)).exists():
         initial["gate"] = int(asked)
     else:
         upcoming = next_gate()

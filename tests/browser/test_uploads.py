@@ -142,3 +142,28 @@ def test_a_measurement_file_with_a_bad_line_names_the_line_and_stores_nothing(pa
     batch = page.locator("#measurement-batches tr[data-batch]")
     expect(batch).to_have_count(1)
     assert Measurement.objects.count() == 2
+
+
+def test_a_form_sent_twice_before_the_page_changes_is_sent_once(page, partner, draft):
+    """A second click while the first request is on its way would make a second draft or
+    a second report: the page's guard cancels the second submission."""
+    login(page, partner.username)
+    page.goto("/datagov/contracts/new/")
+    form = page.locator("#contract-form")
+
+    # Record whether each submission was cancelled before it left, then keep the page.
+    cancelled = form.evaluate(
+        """form => {
+            const seen = [];
+            document.addEventListener("submit", event => {
+                seen.push(event.defaultPrevented);
+                event.preventDefault();
+            });
+            form.requestSubmit();
+            form.requestSubmit();
+            return seen;
+        }"""
+    )
+
+    assert cancelled == [False, True]
+    expect(form).to_have_attribute("aria-busy", "true")

@@ -719,3 +719,25 @@ def test_replaced_template_versions_are_set_apart_from_the_ones_to_sign(client, 
     assert f"datagov/templates/{old.pk}/" not in current
     assert f"datagov/templates/{old.pk}/document.pdf" in replaced
     assert "start-contract" not in replaced
+
+
+@pytest.mark.parametrize("role", ["partner", "pmo"])
+def test_the_dataset_list_reads_the_same_number_of_queries_for_many_datasets(client, role):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import DataContractFactory, PMOUserFactory
+
+    organization = OrganizationFactory()
+    user = PartnerUserFactory(organization=organization) if role == "partner" else PMOUserFactory()
+    _sign_in(client, user)
+
+    def queries_with(count: int) -> int:
+        for _ in range(count):
+            dataset = DataAssetFactory(provider=organization)
+            DataContractFactory(provider=organization).datasets.add(dataset)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("datagov:datasets")).status_code == 200
+        return len(queries)
+
+    assert queries_with(2) == queries_with(10)

@@ -78,3 +78,12 @@ def test_the_page_and_the_api_count_attempts_together(client):
     )
 
     assert response.status_code == 429
+
+
+def test_a_signed_in_user_sent_back_to_the_login_page_goes_to_their_front_door(client):
+    client.force_login(PartnerUserFactory())
+
+    response = client.get(reverse("login"), {"next": reverse("login")})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")

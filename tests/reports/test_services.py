@@ -64,6 +64,11 @@ def policy_user():
 
 
 @pytest.fixture
+def pmo_user():
+    return PMOUserFactory()
+
+
+@pytest.fixture
 def builders():
     """The builder registry with every content module imported, so a builder a test puts
     in (with monkeypatch.setitem, undone afterwards) is not overwritten by the import that
@@ -377,6 +382,35 @@ def test_request_is_recorded_as_queued_and_published_only_on_commit(
 
     report.refresh_from_db()
     assert report.status == ReportStatus.SUCCEEDED
+
+
+def test_the_same_request_again_while_the_first_is_pending_is_that_report(
+    gate, policy_user, pmo_user, django_capture_on_commit_callbacks
+):
+    def ask(actor, **changes):
+        parameters = {
+            "kind": ReportKind.STAGE_GATE,
+            "gate": gate,
+            "as_of": yesterday(),
+            "actor": actor,
+            "via": RequestChannel.PAGE,
+            **changes,
+        }
+        return report_request(**parameters)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = ask(policy_user)
+        again = ask(policy_user)
+        in_english = ask(policy_user, language="en")
+        by_someone_else = ask(pmo_user)
+
+    assert again.pk == first.pk
+    assert len({first.pk, in_english.pk, by_someone_else.pk}) == 3
+    assert Report.objects.count() == 3
+    assert len(callbacks) == 3  # one publish a report, none for the repeat
+
+    report_fail(report_id=first.pk, reason="The worker ran out of time.")
+    assert ask(policy_user).pk not in (first.pk, in_english.pk, by_someone_else.pk)
 
 
 def test_requested_report_succeeds_after_commit_with_a_verified_pdf(
