@@ -124,11 +124,13 @@ def start_worker(committed, _private_media, tmp_path):
             assert worker.session_processes() == []
 
 
-def request_report(gate, actor) -> Report:
+def request_report(gate, actor, *, days_back: int = 1) -> Report:
+    """A stage-gate report as of ``days_back`` days ago (another day is another request:
+    the same one while it is still pending would be that report again)."""
     return report_request(
         kind=ReportKind.STAGE_GATE,
         gate=gate,
-        as_of=timezone.localdate() - dt.timedelta(days=1),
+        as_of=timezone.localdate() - dt.timedelta(days=days_back),
         actor=actor,
         via=RequestChannel.ADMIN,
     )
@@ -313,7 +315,7 @@ def test_a_report_requested_while_redis_is_down_is_queued_and_completed_once_red
         assert private_redis.client().llen(queue) == 1
         private_redis.stop()
 
-        report, seconds = run_within(lambda: request_report(gate, actor), timeout=10)
+        report, seconds = run_within(lambda: request_report(gate, actor, days_back=2), timeout=10)
         print(f"\nreport_request with Redis down returned in {seconds:.3f} s")
 
         assert report.status == ReportStatus.QUEUED
@@ -346,6 +348,15 @@ def test_a_report_requested_while_redis_hangs_is_queued_and_completed_once_it_an
         worker = start_worker(private_redis.url, queue)
         before = wait_until_finished(request_report(gate, actor), worker.log)
         assert before.status == ReportStatus.SUCCEEDED  # the publishing connection is warm
+        # The worker acknowledges a message after its task returns, a moment after the
+        # report's row is stored (the requester's email is queued in between): freeze
+        # Redis only once it has, or the worker's own connection is what hangs.
+        wait_until(
+            lambda: private_redis.client().hlen("unacked") == 0,
+            timeout=30,
+            what="the worker to acknowledge the first report",
+            log=worker.log,
+        )
         private_redis.freeze()
 
         report, seconds = run_within(lambda: request_report(gate, actor), timeout=10)
