@@ -69,7 +69,7 @@ elif command -v msgfmt >/dev/null 2>&1; then \
 fi
 endef
 
-.PHONY: help demo test lint lock clean bench bench-reports bench-api schema
+.PHONY: help demo test lint lock clean bench bench-reports bench-api bench-pages schema
 
 help:
 	@echo "make demo   serve the demo on http://127.0.0.1:$(PORT)/admin/ (SQLite, Celery eager)"
@@ -78,6 +78,7 @@ help:
 	@echo "make bench  the KPI benchmark on PostgreSQL (docs/BENCHMARKS.md; BENCH_ARGS=--quick to try it)"
 	@echo "make bench-reports  the stage-gate report benchmark on the same data (BENCH_ARGS likewise)"
 	@echo "make bench-api  the API against a plain Django view under gunicorn and wrk (BENCH_ARGS likewise)"
+	@echo "make bench-pages  the site's pages beside the admin's on the demo data (BENCH_ARGS likewise)"
 	@echo "make schema  write the API's OpenAPI document to docs/api/openapi.yaml (a test compares them)"
 	@echo "make lock   regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make clean  remove the virtualenv, var/, artifacts/, compiled translations and caches"
@@ -128,6 +129,11 @@ bench-reports: $(RUNTIME_STAMP)
 # rows, under gunicorn on loopback, loaded by wrk; its own database, like the others.
 bench-api: $(RUNTIME_STAMP)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+# The site's pages (issue 7) beside the admin pages doing the same jobs, in-process through
+# Django's test client, on the demo data set; its own database (jvtracker_bench_pages).
+bench-pages: $(RUNTIME_STAMP)
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 # The committed OpenAPI document, in English; tests/api/test_schema.py fails when the code
 # and this file drift apart.
