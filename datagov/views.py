@@ -14,6 +14,7 @@ import logging
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -159,15 +160,21 @@ def _acting_contract(request: HttpRequest, pk: int) -> DataContract:
 @require_safe
 @login_required
 def contract_list(request: HttpRequest) -> TemplateResponse:
-    """The contracts the user may see."""
+    """The contracts the user may see, newest first, a page at a time."""
+    contracts = contracts_visible_to(request.user).order_by("-effective_date", "reference")
+    page = Paginator(contracts, CONTRACTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         **_page_context(),
         "title": _("Data contracts"),
-        "contracts": contracts_visible_to(request.user).order_by("-effective_date", "reference"),
+        "contracts": page.object_list,
+        "page": page,
         "may_create": _may_create(request.user),
     }
     return TemplateResponse(request, "datagov/contract_list.html", context)
 
+
+# A partner has a handful; the PMO and policy staff see every organization's.
+CONTRACTS_PER_PAGE = 50
 
 # Submitted and awaiting (or under) the PMO's review.
 REVIEW_STATUSES = (ContractStatus.SUBMITTED, ContractStatus.UNDER_REVIEW)

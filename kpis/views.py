@@ -148,7 +148,10 @@ def measurements(request: HttpRequest) -> HttpResponse:
         raise Http404
     kpis = _recordable_kpis(request.user)
     upload, record = _forms(request, kpis)
-    if upload.is_bound and upload.is_valid():
+    if request.method == "POST" and not (upload.is_bound or record.is_bound):
+        # Neither form was sent (a hand-made request): say so rather than a bare 400.
+        messages.error(request, _("Choose a file to upload, or fill in one measurement."))
+    elif upload.is_bound and upload.is_valid():
         result = _ingest_file(request, upload)
         if result is not None:
             _report(request, result, file=True)
@@ -327,7 +330,7 @@ def _column_help(kpi: KPIDefinition | None) -> list[tuple[str, bool, str, str]]:
         ("start", False, _("The start of a period, instead of “at”."), ""),
         ("end", False, _("The end of a period, with “start”."), ""),
         ("value", True, _("The number (or yes/no)."), value),
-        ("unit", True, _("The value's unit, e.g. % or JPY/1k tokens."), unit),
+        ("unit", True, _("The value's unit, e.g. “%” or “JPY/1k tokens”."), unit),
     ]
 
 

@@ -136,6 +136,10 @@ class ContractTemplate(models.Model):
             )
 
 
+EARLIEST_CONTRACT_DATE = dt.date(2000, 1, 1)
+LATEST_CONTRACT_DATE = dt.date(2100, 12, 31)
+
+
 class DataContract(models.Model):
     """A data contract between a provider and the JV, signed under one template version.
 
@@ -252,6 +256,18 @@ class DataContract(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
+        # A year such as 0001 or 9999 is a slip of the keyboard, and would number the
+        # contract DC-0001-…; no contract of the JV's dates from before 2000 or runs past 2100.
+        if self.effective_date and self.effective_date < EARLIEST_CONTRACT_DATE:
+            errors["effective_date"] = [
+                _("The effective date must be in %(year)s or later.")
+                % {"year": EARLIEST_CONTRACT_DATE.year}
+            ]
+        if self.expiry_date and self.expiry_date > LATEST_CONTRACT_DATE:
+            errors["expiry_date"] = [
+                _("The expiry date must be in %(year)s or earlier.")
+                % {"year": LATEST_CONTRACT_DATE.year}
+            ]
         if self.effective_date and self.expiry_date and self.expiry_date < self.effective_date:
             errors["expiry_date"] = [_("The expiry date is before the effective date.")]
         if self.template_id is not None and isinstance(self.permitted_uses, list):

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -68,3 +69,13 @@ def yen(amount: int | float | Decimal | None) -> str:
     grouped = f"{round(Decimal(amount)):,}"
     language = get_language() or "ja"
     return f"{grouped}円" if language.startswith("ja") else f"¥{grouped}"
+
+
+@register.filter
+def jdatetime(moment: dt.datetime | None) -> str:
+    """A moment in Tokyo time as its date the same way as :func:`date_label`, then the
+    24-hour time: 2027年3月31日 14:05, or Mar. 31, 2027 14:05."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{date_label(local.date())} {local:%H:%M}"

@@ -308,6 +308,25 @@ def test_an_expiry_before_the_effective_date_is_refused_beside_the_field(
     assert not DataContract.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("effective_date", "0001-01-01", "2000 or later"),
+        ("expiry_date", "9999-12-31", "2100 or earlier"),
+    ],
+)
+def test_a_date_out_of_any_contracts_range_is_refused_beside_the_field(
+    client, partner, template, dataset, field, value, words
+):
+    _sign_in(client, partner)
+
+    response = client.post(NEW, _data(template, [dataset], **{field: value}))
+
+    assert response.status_code == 400
+    assert words in _field_errors(response.content.decode(), field)
+    assert not DataContract.objects.exists()
+
+
 def test_uses_beyond_the_template_need_a_reason(client, partner, template, dataset):
     uses = [*template.permitted_uses, DataPurpose.SYNTHETIC_DERIVATION]
     _sign_in(client, partner)

@@ -741,3 +741,20 @@ def test_the_dataset_list_reads_the_same_number_of_queries_for_many_datasets(cli
         return len(queries)
 
     assert queries_with(2) == queries_with(10)
+
+
+def test_the_contract_list_comes_a_page_at_a_time_newest_first(client):
+    from datagov.views import CONTRACTS_PER_PAGE
+    from tests.factories import DataContractFactory, PMOUserFactory
+
+    for day in range(CONTRACTS_PER_PAGE + 3):
+        DataContractFactory(effective_date=dt.date(2026, 4, 1) + dt.timedelta(days=day))
+    _sign_in(client, PMOUserFactory())
+
+    first = list(client.get(reverse("datagov:contracts")).context["contracts"])
+    second = list(client.get(reverse("datagov:contracts"), {"page": 2}).context["contracts"])
+    beyond = client.get(reverse("datagov:contracts"), {"page": "²"})
+
+    assert len(first) == CONTRACTS_PER_PAGE and len(second) == 3
+    assert first[0].effective_date > first[-1].effective_date > second[0].effective_date
+    assert beyond.status_code == 200

@@ -554,3 +554,11 @@ def test_policy_staff_who_may_not_record_get_404(client, own_kpi):
     assert client.get(reverse(TEMPLATE)).status_code == 404
     assert _upload(client, _csv(GOOD_CSV)).status_code == 404
     assert _counts() == (0, 0)
+
+
+def test_a_post_with_neither_form_says_what_to_do_and_stores_nothing(client, partner, own_kpi):
+    response = client.post(reverse("kpis:measurements"), {}, headers={"accept-language": "en"})
+
+    assert response.status_code == 400
+    assert "Choose a file to upload, or fill in one measurement." in response.content.decode()
+    assert _counts() == (0, 0)

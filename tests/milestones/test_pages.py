@@ -494,3 +494,20 @@ def test_the_pages_only_read(client, gate, url):
 def test_the_page_urls_are_named():
     assert reverse("programme:timeline") == TIMELINE
     assert reverse("programme:gate", args=["FY2028-MID"]) == gate_url("FY2028-MID")
+
+
+def test_moments_read_in_tokyo_time_the_japanese_way_and_the_english_way():
+    import datetime as dt
+
+    from django.utils import translation
+
+    from milestones.templatetags.jpdates import jdatetime
+
+    # 2027-03-31 15:30 UTC is already 1 April in Tokyo.
+    moment = dt.datetime(2027, 3, 31, 15, 30, tzinfo=dt.UTC)
+
+    with translation.override("ja"):
+        assert jdatetime(moment) == "2027年4月1日 00:30"
+    with translation.override("en"):
+        assert jdatetime(moment) == "April 1, 2027 00:30"
+    assert jdatetime(None) == ""

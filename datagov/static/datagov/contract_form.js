@@ -18,11 +18,16 @@
     function chosen() {
       return select.options[select.selectedIndex];
     }
-    function matchTier() {
+    // On a page the server sent back with errors, a dataset the person ticked stays
+    // ticked (and sendable) whatever its tier: the error beside it says what is wrong.
+    function matchTier(keepTicked) {
       var tier = chosen() && chosen().getAttribute("data-tier");
       each('#contract-form input[name="datasets"]', function (box) {
         var own = box.getAttribute("data-tier");
         var other = Boolean(tier && own) && own !== tier;
+        if (keepTicked && box.checked) {
+          other = false;
+        }
         box.disabled = other;
         if (other) {
           box.checked = false;
@@ -36,9 +41,9 @@
       each('#contract-form input[name="permitted_uses"]', function (box) {
         box.checked = standard.indexOf(box.value) !== -1;
       });
-      matchTier();
+      matchTier(false);
     });
-    matchTier();
+    matchTier(true);
   }
 
   if (document.readyState === "loading") {
