@@ -758,3 +758,19 @@ def test_the_contract_list_comes_a_page_at_a_time_newest_first(client):
     assert len(first) == CONTRACTS_PER_PAGE and len(second) == 3
     assert first[0].effective_date > first[-1].effective_date > second[0].effective_date
     assert beyond.status_code == 200
+
+
+def test_the_contract_list_says_whose_move_each_contract_waits_for(client, partner):
+    from tests.factories import DataContractFactory
+
+    draft = DataContractFactory(provider=partner.organization, status=ContractStatus.DRAFT)
+    submitted = DataContractFactory(provider=partner.organization, status=ContractStatus.SUBMITTED)
+    _sign_in(client, partner)
+
+    html = client.get(reverse("datagov:contracts"), headers={"accept-language": "en"})
+    rows = html.content.decode().split("<tr>")
+
+    [draft_row] = [row for row in rows if draft.reference in row]
+    [submitted_row] = [row for row in rows if submitted.reference in row]
+    assert "The provider: sign, upload the PDF, submit" in draft_row
+    assert "The PMO: review" in submitted_row
