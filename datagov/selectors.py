@@ -49,6 +49,15 @@ def datasets_visible_to(user: User) -> QuerySet[DataAsset]:
     return datasets.none()
 
 
+def datasets_to_contract(user: User) -> QuerySet[DataAsset]:
+    """The datasets ``user`` may put under a new contract: a partner their own
+    organization's (a contract's provider is theirs), the PMO any it may see."""
+    datasets = datasets_visible_to(user)
+    if reading_role(user) == "partner":
+        return datasets.filter(provider_id=user.organization_id)
+    return datasets
+
+
 def datasets_with_contracts(user: User) -> QuerySet[DataAsset]:
     """The datasets ``user`` may see, each with the contracts covering it that they may
     see prefetched (``dataset.contracts.all()``), with provider and template."""

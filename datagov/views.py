@@ -32,13 +32,14 @@ from datagov.selectors import (
     contract_transitions,
     contracts_visible_to,
     dataset_details_hidden_from,
+    datasets_to_contract,
     datasets_visible_to,
     datasets_with_contracts,
     documents_visible_to,
     templates_current,
     templates_visible_to,
 )
-from datagov.services.access import may_act_for
+from datagov.services.access import may_act_for, may_draft_contracts
 from jvtracker.choices import Role
 from jvtracker.models import User
 from jvtracker.roles import reading_role
@@ -81,7 +82,7 @@ def document_list(request: HttpRequest) -> TemplateResponse:
             "contract__reference", "-uploaded_at", "-pk"
         ),
         "languages": documents.DOCUMENT_LANGUAGES,
-        "may_create": _may_create(request.user),
+        "may_create": may_draft_contracts(request.user),
     }
     return TemplateResponse(request, "datagov/document_list.html", context)
 
@@ -168,7 +169,7 @@ def contract_list(request: HttpRequest) -> TemplateResponse:
         "title": _("Data contracts"),
         "contracts": page.object_list,
         "page": page,
-        "may_create": _may_create(request.user),
+        "may_create": may_draft_contracts(request.user),
     }
     return TemplateResponse(request, "datagov/contract_list.html", context)
 
@@ -300,13 +301,6 @@ def _back_to(contract: DataContract) -> HttpResponseRedirect:
 # --------------------------------------------------------------------------- new contracts
 
 
-def _may_create(user: User) -> bool:
-    """Whether the page offers ``user`` a new contract: the PMO for any provider, a partner
-    for their own organization (:func:`contract_save` applies the same rule); policy staff
-    read only."""
-    return reading_role(user) in (Role.PMO, Role.PARTNER)
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def contract_new(request: HttpRequest) -> HttpResponse:
@@ -314,14 +308,12 @@ def contract_new(request: HttpRequest) -> HttpResponse:
     preselects the version. The provider is the partner's own organization; the PMO
     chooses one."""
     user = request.user
-    if not _may_create(user):
+    if not may_draft_contracts(user):
         raise Http404
     is_pmo = reading_role(user) == Role.PMO
     templates = templates_visible_to(user)
     current = (templates & templates_current()).order_by("code", "-version")
-    datasets = datasets_visible_to(user).order_by("provider__code", "code")
-    if not is_pmo:
-        datasets = datasets.filter(provider_id=user.organization_id)
+    datasets = datasets_to_contract(user).order_by("provider__code", "code")
     form_kwargs = {
         "templates": templates,
         "current_templates": current,

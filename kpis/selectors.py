@@ -38,6 +38,14 @@ def kpis_visible_to(user: User) -> QuerySet[KPIDefinition]:
     return kpis if reading_role(user) else kpis.none()
 
 
+def kpis_recordable_by(user: User) -> QuerySet[KPIDefinition]:
+    """The KPIs ``user`` may record measurements of, by the ingest service's own rule."""
+    from kpis.services.ingest import may_record
+
+    kpis = kpis_visible_to(user).order_by("order", "code")
+    return kpis.filter(pk__in=[kpi.pk for kpi in kpis if may_record(user, kpi)])
+
+
 def kpi_targets_visible_to(user: User) -> QuerySet[KPITarget]:
     targets = KPITarget.objects.select_related("kpi", "gate")
     return targets if reading_role(user) else targets.none()

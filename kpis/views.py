@@ -14,7 +14,7 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -38,8 +38,7 @@ from kpis.services import (
     IngestRejected,
     IngestResult,
     MeasurementRow,
-    batch_organization,
-    may_record,
+    may_record_batches,
     measurements_ingest,
 )
 from kpis.services.ingest import position
@@ -93,27 +92,6 @@ def board(request: HttpRequest) -> TemplateResponse:
 # ------------------------------------------------------------------------ measurements
 
 
-def _may_record_any(user: User) -> bool:
-    """Whether the ingest service takes batches from ``user`` at all: partners for their
-    own organization, the PMO for any; policy staff read but never record."""
-    if reading_role(user) is None:
-        return False
-    try:
-        batch_organization(user, None)
-    except PermissionDenied:
-        return False
-    except ValidationError:
-        # The PMO without a joint venture to default to: they name the organization.
-        return True
-    return True
-
-
-def _recordable_kpis(user: User) -> QuerySet[KPIDefinition]:
-    """The KPIs ``user`` may record, by the ingest service's own rule."""
-    kpis = selectors.kpis_visible_to(user).order_by("order", "code")
-    return kpis.filter(pk__in=[kpi.pk for kpi in kpis if may_record(user, kpi)])
-
-
 def _forms(
     request: HttpRequest, kpis: QuerySet[KPIDefinition]
 ) -> tuple[MeasurementImportForm, MeasurementRecordForm]:
@@ -144,9 +122,9 @@ def measurements(request: HttpRequest) -> HttpResponse:
     records one, each as a batch through the ingest service; below, the recent batches
     and the KPIs they may record with their latest value. The PMO may use it too, naming
     the organization; policy staff, who never record, get 404."""
-    if not _may_record_any(request.user):
+    if not may_record_batches(request.user):
         raise Http404
-    kpis = _recordable_kpis(request.user)
+    kpis = selectors.kpis_recordable_by(request.user)
     upload, record = _forms(request, kpis)
     if request.method == "POST" and not (upload.is_bound or record.is_bound):
         # Neither form was sent (a hand-made request): say so rather than a bare 400.
@@ -364,14 +342,14 @@ def _with_latest(user: User, kpis: QuerySet[KPIDefinition]) -> list[dict]:
 def measurements_template(request: HttpRequest) -> HttpResponse:
     """A CSV to fill in: the header, then a line per KPI the user may record with an
     example time and its unit, the value left for the user."""
-    if not _may_record_any(request.user):
+    if not may_record_batches(request.user):
         raise Http404
     month_start = timezone.localtime().replace(day=1, hour=9, minute=0, second=0, microsecond=0)
     at = month_start.isoformat(timespec="seconds")
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for kpi in _recordable_kpis(request.user):
+    for kpi in selectors.kpis_recordable_by(request.user):
         row = {"kpi": kpi.code, "at": at, "unit": symbols_for(kpi.unit)[0]}
         writer.writerow([row.get(column, "") for column in COLUMNS])
     # With a byte-order mark, so Excel opens it as UTF-8.

@@ -58,9 +58,14 @@ class GateNow:
         return self.targets
 
 
+def may_see_reports(user: User) -> bool:
+    """Reports are the PMO's and policy staff's (see the module's docstring)."""
+    return reading_role(user) in (Role.PMO, Role.POLICY)
+
+
 def reports_visible_to(user: User) -> QuerySet[Report]:
     reports = Report.objects.select_related("gate", "requested_by")
-    if reading_role(user) in (Role.PMO, Role.POLICY):
+    if may_see_reports(user):
         return reports
     return reports.none()
 

@@ -28,15 +28,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from jvtracker.models import User
-from jvtracker.roles import Role, reading_role
 from kpis.selectors import next_gate
 from milestones.models import StageGate
 from milestones.selectors import stage_gates_visible_to
 from reports.choices import ReportLanguage, ReportStatus, RequestChannel
 from reports.forms import StageGateReportRequestForm, report_request_from_form
 from reports.models import Report
-from reports.selectors import reports_visible_to
+from reports.selectors import may_see_reports, reports_visible_to
 from reports.services import may_request_reports, report_download_record
 
 logger = logging.getLogger(__name__)
@@ -106,11 +104,6 @@ def status_label(report: Report) -> str:
     return str(STATUS_LABELS.get(report.status, report.get_status_display()))
 
 
-def _may_see_reports(user: User) -> bool:
-    # The rule of reports_visible_to: reports are the PMO's and policy staff's.
-    return reading_role(user) in (Role.PMO, Role.POLICY)
-
-
 def _page_language() -> str:
     language = (get_language() or "").split("-")[0]
     return language if language in ReportLanguage.values else ReportLanguage.JAPANESE
@@ -136,7 +129,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     """The reports the user may see, newest first, each with its live status and, once
     ready, its download; above them the form that requests a stage-gate report."""
     user = request.user
-    if not _may_see_reports(user):
+    if not may_see_reports(user):
         raise Http404
     may_request = may_request_reports(user)
     gates = stage_gates_visible_to(user).prefetch_related(None)

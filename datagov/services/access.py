@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from jvtracker.common.services import require_pmo
 from jvtracker.models import User
+from jvtracker.roles import Role, reading_role
 
 __all__ = ["may_act_for", "require_own_organization", "require_pmo"]
 
@@ -31,3 +32,9 @@ def require_own_organization(actor: User | None, organization_id: int | None, fi
             {field: _("You may only act for your own organization.")}, code="other_organization"
         )
     raise PermissionDenied(_("Your role may read data governance but not change it."))
+
+
+def may_draft_contracts(actor: User) -> bool:
+    """Who may start a contract: the PMO for any provider, a partner for their own
+    organization (:func:`require_own_organization` holds them to it); policy staff read."""
+    return reading_role(actor) in (Role.PMO, Role.PARTNER)

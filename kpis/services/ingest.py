@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from jvtracker.choices import OrganizationKind
 from jvtracker.models import Organization, User
+from jvtracker.roles import reading_role
 from kpis.choices import BatchSource, KPISource
 from kpis.models import IngestBatch, KPIDefinition, Measurement, MonthlyValue
 from kpis.periods import Sample, add_months, aggregate, month_bounds, month_of
@@ -158,6 +159,21 @@ def may_record(actor: User | None, kpi: KPIDefinition) -> bool:
     return actor.is_partner and (
         kpi.owner_id == actor.organization_id or kpi.source == KPISource.PUSHED
     )
+
+
+def may_record_batches(actor: User) -> bool:
+    """Whether :func:`measurements_ingest` takes batches from ``actor`` at all: partners
+    for their own organization, the PMO for any; policy staff read but never record."""
+    if reading_role(actor) is None:
+        return False
+    try:
+        batch_organization(actor, None)
+    except PermissionDenied:
+        return False
+    except ValidationError:
+        # The PMO without a joint venture to default to: they name the organization.
+        return True
+    return True
 
 
 def batch_organization(actor: User | None, organization: Organization | None) -> Organization:
