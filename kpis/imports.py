@@ -21,13 +21,15 @@ from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jvtracker.common.text import listing
 from jvtracker.common.uploads import inspect_upload
-from kpis.services import IngestRejected, MeasurementRow, RowError
+from kpis.services import IngestRejected, IngestResult, MeasurementRow, RowError
 
 logger = logging.getLogger(__name__)
 
@@ -342,3 +344,54 @@ def _as_text(cell: object) -> object:
 def _quoted(name: str) -> str:
     """A column name in the active language's quotation marks."""
     return _("“%(name)s”") % {"name": name}
+
+
+def outcome_messages(result: IngestResult, *, file: bool = True) -> list[tuple[int, str]]:
+    """What an ingest did, in words, as (message level, text) for the admin's import and
+    the measurements page alike: a file imported, or one measurement recorded."""
+    batch = result.batch.pk
+    if not result.created:
+        if file:
+            text = _(
+                "This file was already imported as batch #%(batch)s; nothing was stored again."
+            )
+        else:
+            text = _(
+                "This measurement was already recorded (batch #%(batch)s); nothing was "
+                "stored again."
+            )
+        return [(messages.WARNING, text % {"batch": batch})]
+    if file:
+        stored = ngettext(
+            "Imported %(count)s measurement as batch #%(batch)s.",
+            "Imported %(count)s measurements as batch #%(batch)s.",
+            result.stored,
+        ) % {"count": f"{result.stored:,}", "batch": batch}
+    else:
+        stored = _("Recorded the measurement as batch #%(batch)s.") % {"batch": batch}
+    outcome = [(messages.SUCCESS, stored)]
+    if result.superseded:
+        outcome.append(
+            (
+                messages.INFO,
+                ngettext(
+                    "%(count)s of them corrects an earlier measurement.",
+                    "%(count)s of them correct earlier measurements.",
+                    result.superseded,
+                )
+                % {"count": f"{result.superseded:,}"},
+            )
+        )
+    if result.unchanged:
+        outcome.append(
+            (
+                messages.INFO,
+                ngettext(
+                    "%(count)s row repeated a current value and was not stored again.",
+                    "%(count)s rows repeated current values and were not stored again.",
+                    result.unchanged,
+                )
+                % {"count": f"{result.unchanged:,}"},
+            )
+        )
+    return outcome

@@ -32,7 +32,7 @@ from kpis.admin.base import kpi_value
 from kpis.board import board_rows, board_summary, with_admin_links
 from kpis.choices import BatchSource, Unit
 from kpis.forms import GateChoiceForm, MeasurementImportForm, MeasurementRecordForm
-from kpis.imports import COLUMNS, rows_from_upload
+from kpis.imports import COLUMNS, outcome_messages, rows_from_upload
 from kpis.models import KPIDefinition
 from kpis.services import (
     IngestRejected,
@@ -241,49 +241,8 @@ def _ingest_one(request: HttpRequest, form: MeasurementRecordForm) -> IngestResu
 
 
 def _report(request: HttpRequest, result: IngestResult, *, file: bool) -> None:
-    """The outcome in words, as the admin's import says it for files."""
-    batch = result.batch.pk
-    if not result.created:
-        if file:
-            text = _(
-                "This file was already imported as batch #%(batch)s; nothing was stored again."
-            )
-        else:
-            text = _(
-                "This measurement was already recorded (batch #%(batch)s); nothing was "
-                "stored again."
-            )
-        messages.warning(request, text % {"batch": batch})
-        return
-    if file:
-        text = ngettext(
-            "Imported %(count)s measurement as batch #%(batch)s.",
-            "Imported %(count)s measurements as batch #%(batch)s.",
-            result.stored,
-        ) % {"count": f"{result.stored:,}", "batch": batch}
-    else:
-        text = _("Recorded the measurement as batch #%(batch)s.") % {"batch": batch}
-    messages.success(request, text)
-    if result.superseded:
-        messages.info(
-            request,
-            ngettext(
-                "%(count)s of them corrects an earlier measurement.",
-                "%(count)s of them correct earlier measurements.",
-                result.superseded,
-            )
-            % {"count": f"{result.superseded:,}"},
-        )
-    if result.unchanged:
-        messages.info(
-            request,
-            ngettext(
-                "%(count)s row repeated a current value and was not stored again.",
-                "%(count)s rows repeated current values and were not stored again.",
-                result.unchanged,
-            )
-            % {"count": f"{result.unchanged:,}"},
-        )
+    for level, text in outcome_messages(result, file=file):
+        messages.add_message(request, level, text)
 
 
 def _column_help(kpi: KPIDefinition | None) -> list[tuple[str, bool, str, str]]:

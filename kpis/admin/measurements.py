@@ -10,7 +10,7 @@ definitions and monthly values rather than from the measurements, and sorting by
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from datagov.forms import add_service_errors
@@ -27,7 +27,7 @@ from kpis import selectors
 from kpis.admin.base import AppendOnlyAdmin
 from kpis.choices import BatchSource, Unit
 from kpis.forms import MeasurementImportForm
-from kpis.imports import COLUMNS, rows_from_upload
+from kpis.imports import COLUMNS, outcome_messages, rows_from_upload
 from kpis.models import IngestBatch, Measurement
 from kpis.services import IngestRejected, IngestResult, measurements_ingest
 
@@ -259,48 +259,8 @@ class MeasurementAdmin(AppendOnlyAdmin):
         )
 
     def _report(self, request: HttpRequest, result: IngestResult) -> None:
-        if not result.created:
-            self.message_user(
-                request,
-                gettext(
-                    "This file was already imported as batch #%(batch)s; nothing was stored again."
-                )
-                % {"batch": result.batch.pk},
-                messages.WARNING,
-            )
-            return
-        self.message_user(
-            request,
-            ngettext(
-                "Imported %(count)s measurement as batch #%(batch)s.",
-                "Imported %(count)s measurements as batch #%(batch)s.",
-                result.stored,
-            )
-            % {"count": f"{result.stored:,}", "batch": result.batch.pk},
-            messages.SUCCESS,
-        )
-        if result.superseded:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)s of them corrects an earlier measurement.",
-                    "%(count)s of them correct earlier measurements.",
-                    result.superseded,
-                )
-                % {"count": f"{result.superseded:,}"},
-                messages.INFO,
-            )
-        if result.unchanged:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)s row repeated a current value and was not stored again.",
-                    "%(count)s rows repeated current values and were not stored again.",
-                    result.unchanged,
-                )
-                % {"count": f"{result.unchanged:,}"},
-                messages.INFO,
-            )
+        for level, text in outcome_messages(result):
+            self.message_user(request, text, level)
 
 
 def _may_import(request: HttpRequest) -> bool:
