@@ -3,7 +3,9 @@ change that caused them has committed (a rolled-back change sends nothing)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +14,20 @@ from django.utils import translation
 
 from jvtracker.models import User
 
+# Set while the tracker writes history nobody is to be told about (the demo's seed).
+_silenced: ContextVar[bool] = ContextVar("notifications_silenced", default=False)
+
+
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """Send no email for what happens inside: seeding a programme's past steps is not news
+    to anyone."""
+    token = _silenced.set(True)
+    try:
+        yield
+    finally:
+        _silenced.reset(token)
+
 
 def notify(recipients: Iterable[User], template: str, context: dict) -> int:
     """Email ``recipients`` from ``templates/emails/<template>_subject.txt`` and
@@ -19,6 +35,8 @@ def notify(recipients: Iterable[User], template: str, context: dict) -> int:
     deactivated users are skipped."""
     from jvtracker.tasks import email_send_task
 
+    if _silenced.get():
+        return 0
     messages = []
     seen = set()
     for user in recipients:

@@ -374,3 +374,18 @@ def test_a_production_superuser_can_be_created_for_a_seeded_organization(monkeyp
 
     root = User.objects.get(username="root")
     assert (root.organization, root.role, root.is_superuser) == (jv, Role.PMO, True)
+
+
+def test_seeding_the_demo_tells_nobody_by_email(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from datagov.models import ContractTransition
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+
+    # The demo's contracts went through their workflow (submitted, approved, ...) ...
+    assert ContractTransition.objects.exists()
+    # ... and its users have addresses, yet no email was sent.
+    assert User.objects.exclude(email="").exists()
+    assert mail.outbox == []
